@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# make test-postgres: the same dbt project on a throwaway PostgreSQL 15 cluster on 127.0.0.1.
+# Installs PostgreSQL from Debian when missing, starts a private cluster in a temporary
+# folder, loads the raw files (pulse load), runs `dbt build --target postgres`, and always
+# stops and removes the cluster.
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+RAW="${1:?usage: postgres.sh RAW_DIR}"
+BIN="$ROOT/.venv/bin"
+PORT="${PULSE_TEST_PG_PORT:-55432}"
+
+pg_bin() { ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1; }
+
+if [ -z "$(pg_bin)" ] || [ ! -x "$(pg_bin)/initdb" ]; then
+    echo "test-postgres: installing PostgreSQL from Debian"
+    if [ "$(id -u)" -ne 0 ]; then
+        echo "test-postgres: PostgreSQL is not installed and this user cannot apt-get install it" >&2
+        exit 1
+    fi
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null
+fi
+PGBIN="$(pg_bin)"
+
+WORK="$(mktemp -d /tmp/pulse-pg.XXXXXX)"
+if [ "$(id -u)" -eq 0 ]; then
+    chown postgres "$WORK"
+    as_pg() { runuser -u postgres -- "$@"; }
+else
+    as_pg() { "$@"; }
+fi
+
+stop_cluster() {
+    as_pg "$PGBIN/pg_ctl" -D "$WORK/data" -m immediate stop >/dev/null 2>&1 || true
+    rm -rf "$WORK"
+}
+trap stop_cluster EXIT
+
+as_pg "$PGBIN/initdb" -D "$WORK/data" -U postgres --auth=trust -E UTF8 --locale=C.UTF-8 >/dev/null
+as_pg "$PGBIN/pg_ctl" -D "$WORK/data" -l "$WORK/server.log" -w \
+    -o "-p $PORT -k $WORK -c listen_addresses=127.0.0.1 -c fsync=off" start >/dev/null
+
+export PGHOST=127.0.0.1 PGPORT="$PORT" PGUSER=postgres PGDATABASE=pulse PGPASSWORD=""
+"$PGBIN/createdb" pulse
+
+export PULSE_TARGET=postgres PULSE_RAW_PATH="$RAW"
+"$BIN/pulse" load --target postgres --raw-path "$RAW"
+"$BIN/dbt" build --target postgres

@@ -1,0 +1,92 @@
+# Customer Pulse — the two commands: `make build` (the main job) and `make test`.
+# Works from any directory (`make -C path/to/customer-pulse build`); a second run reuses the
+# installed environment (.venv is rebuilt only when requirements.lock or pyproject.toml change).
+
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+ROOT := $(abspath $(dir $(lastword $(MAKEFILE_LIST))))
+VENV := $(ROOT)/.venv
+BIN := $(VENV)/bin
+PYTHON ?= python3
+UV_VERSION := 0.13.8
+
+export PULSE_PROJECT_DIR := $(ROOT)
+export DBT_PROFILES_DIR := $(ROOT)/profiles
+export DBT_PROJECT_DIR := $(ROOT)
+export DBT_SEND_ANONYMOUS_USAGE_STATS := false
+export DO_NOT_TRACK := 1
+
+# SPEC §2 knobs (relative paths are taken from the project root)
+export PULSE_RAW_PATH ?= data/raw
+export PULSE_DB_PATH ?= warehouse/pulse.duckdb
+export PULSE_EXPORT_DIR ?= exports
+
+# the small data set the tests build on (seconds, not minutes)
+TEST_DIR := $(ROOT)/.test
+TEST_RAW := $(TEST_DIR)/raw
+TEST_DB := $(TEST_DIR)/pulse.duckdb
+TEST_GENERATE := --accounts 40 --days 120 --seed 7 --bad-row-rate 0.02
+
+DBT := $(BIN)/dbt
+PULSE := $(BIN)/pulse
+
+.PHONY: help install build generate dbt-build test lint test-python test-dbt test-postgres clean
+
+help:
+	@echo "make build          install, generate sample data if PULSE_RAW_PATH is empty, dbt build"
+	@echo "make test           install, lint (ruff, sqlfluff), dbt build + tests on a small data set, pytest"
+	@echo "make test-postgres  the same dbt project on a throwaway PostgreSQL 15 cluster"
+	@echo "make clean          remove generated data, databases and dbt artefacts (not .venv)"
+
+$(VENV)/.installed: $(ROOT)/requirements.lock $(ROOT)/pyproject.toml
+	@command -v $(PYTHON) >/dev/null || { echo "make: $(PYTHON) not found (Python 3.11 is required)"; exit 1; }
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info[:2] == (3, 11) else 1)' \
+		|| { echo "make: $(PYTHON) is not Python 3.11 (set PYTHON=python3.11)"; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet "uv==$(UV_VERSION)"
+	$(BIN)/uv pip install --quiet --python $(BIN)/python -r $(ROOT)/requirements.lock
+	$(BIN)/uv pip install --quiet --python $(BIN)/python --no-deps -e $(ROOT)
+	touch $@
+
+install: $(VENV)/.installed
+
+# Sample data only when the raw folder has no raw table yet (never overwrites your data).
+generate: install
+	@raw="$$($(BIN)/python -c 'from pulse import paths; print(paths.raw_path())')"; \
+	if ls "$$raw"/*.csv "$$raw"/*.parquet >/dev/null 2>&1; then \
+		echo "raw data found in $$raw"; \
+	else \
+		$(PULSE) generate --out "$$raw"; \
+	fi
+
+dbt-build: install
+	@mkdir -p "$$($(BIN)/python -c 'from pulse import paths; print(paths.db_path().parent)')"
+	$(DBT) build
+
+build: generate dbt-build
+
+lint: install
+	$(BIN)/ruff check $(ROOT)/scripts $(ROOT)/tests/python
+	$(BIN)/ruff format --check $(ROOT)/scripts $(ROOT)/tests/python
+	cd $(ROOT) && PULSE_RAW_PATH=$(TEST_RAW) PULSE_DB_PATH=$(TEST_DIR)/lint.duckdb \
+		$(BIN)/sqlfluff lint models tests macros analyses
+
+$(TEST_RAW)/_manifest.json: $(VENV)/.installed $(wildcard $(ROOT)/scripts/pulse/generate.py $(ROOT)/scripts/pulse/catalog.py)
+	$(PULSE) generate $(TEST_GENERATE) --out $(TEST_RAW) --quiet
+
+test-dbt: install $(TEST_RAW)/_manifest.json
+	PULSE_RAW_PATH=$(TEST_RAW) PULSE_DB_PATH=$(TEST_DB) $(DBT) build
+
+test-python: install $(TEST_RAW)/_manifest.json
+	PULSE_RAW_PATH=$(TEST_RAW) PULSE_DB_PATH=$(TEST_DB) $(BIN)/pytest $(ROOT)/tests/python -q
+
+# lint first, then dbt (the only writer of the test database), then pytest (readers)
+test: lint test-dbt test-python
+
+test-postgres: install $(TEST_RAW)/_manifest.json
+	bash $(ROOT)/.ci/postgres.sh $(TEST_RAW)
+
+clean:
+	rm -rf $(ROOT)/target $(ROOT)/logs $(ROOT)/.test $(ROOT)/warehouse

@@ -1,0 +1,144 @@
+{#-
+    Safe parsing of raw text, one macro per target type. Each returns NULL for text that does
+    not parse, so staging can tell "missing" (raw text null) from "invalid" (raw text present,
+    parsed value null) and quarantine the row with a reason instead of failing the build.
+    Dialect differences go through adapter.dispatch.
+-#}
+
+{#- Trimmed text, NULL when empty. -#}
+{% macro pulse_clean_text(expr) -%}
+    nullif(trim({{ expr }}), '')
+{%- endmacro %}
+
+{#- ISO-8601 shapes accepted for timestamps: date, date + time, optional fraction, optional offset. -#}
+{% macro pulse_iso_timestamp_pattern() -%}
+    {{ return('[0-9]{4}-[0-9]{2}-[0-9]{2}([T ][0-9]{2}:[0-9]{2}(:[0-9]{2}([.][0-9]{1,9})?)?(Z|z|[+-][0-9]{2}(:?[0-9]{2})?)?)?') }}
+{%- endmacro %}
+
+{% macro pulse_regex_full_match(expr, pattern) -%}
+    {{ return(adapter.dispatch('pulse_regex_full_match', 'customer_pulse')(expr, pattern)) }}
+{%- endmacro %}
+
+{% macro default__pulse_regex_full_match(expr, pattern) -%}
+    ({{ expr }} ~ '^({{ pattern }})$')
+{%- endmacro %}
+
+{% macro duckdb__pulse_regex_full_match(expr, pattern) -%}
+    regexp_full_match({{ expr }}, '{{ pattern }}')
+{%- endmacro %}
+
+{% macro spark__pulse_regex_full_match(expr, pattern) -%}
+    ({{ expr }} rlike '^({{ pattern }})$')
+{%- endmacro %}
+
+
+{#- Text -> UTC timestamp (no time zone). No offset in the text means UTC (SPEC §3). -#}
+{% macro pulse_parse_timestamp(expr) -%}
+    {{ return(adapter.dispatch('pulse_parse_timestamp', 'customer_pulse')(expr)) }}
+{%- endmacro %}
+
+{% macro duckdb__pulse_parse_timestamp(expr) -%}
+    case
+        when {{ pulse_regex_full_match(expr, pulse_iso_timestamp_pattern()) }}
+            then
+                case
+                    when regexp_matches({{ expr }}, '[0-9](Z|z|[+-][0-9]{2}(:?[0-9]{2})?)$')
+                        then timezone('UTC', try_cast(upper({{ expr }}) as timestamptz))
+                    else try_cast({{ expr }} as timestamp)
+                end
+    end
+{%- endmacro %}
+
+{% macro postgres__pulse_parse_timestamp(expr) -%}
+    {{ target.schema }}.pulse_try_timestamp_utc({{ expr }})
+{%- endmacro %}
+
+
+{#- Text -> date (YYYY-MM-DD). -#}
+{% macro pulse_parse_date(expr) -%}
+    {{ return(adapter.dispatch('pulse_parse_date', 'customer_pulse')(expr)) }}
+{%- endmacro %}
+
+{% macro duckdb__pulse_parse_date(expr) -%}
+    case
+        when {{ pulse_regex_full_match(expr, '[0-9]{4}-[0-9]{2}-[0-9]{2}') }}
+            then try_cast({{ expr }} as date)
+    end
+{%- endmacro %}
+
+{% macro postgres__pulse_parse_date(expr) -%}
+    {{ target.schema }}.pulse_try_date({{ expr }})
+{%- endmacro %}
+
+
+{#- Text -> decimal number (plain notation, optional sign and fraction). -#}
+{% macro pulse_parse_number(expr) -%}
+    {{ return(adapter.dispatch('pulse_parse_number', 'customer_pulse')(expr)) }}
+{%- endmacro %}
+
+{% macro default__pulse_parse_number(expr) -%}
+    case
+        when {{ pulse_regex_full_match(expr, '[+-]?[0-9]{1,15}([.][0-9]{1,6})?') }}
+            then cast({{ expr }} as decimal(21, 6))
+    end
+{%- endmacro %}
+
+
+{#- Text -> integer (optional sign, optional ".0"). -#}
+{% macro pulse_parse_integer(expr) -%}
+    {{ return(adapter.dispatch('pulse_parse_integer', 'customer_pulse')(expr)) }}
+{%- endmacro %}
+
+{% macro default__pulse_parse_integer(expr) -%}
+    case
+        when {{ pulse_regex_full_match(expr, '[+-]?[0-9]{1,9}([.]0+)?') }}
+            then cast(cast({{ expr }} as decimal(12, 2)) as integer)
+    end
+{%- endmacro %}
+
+
+{#- Text -> boolean; NULL for text that is no boolean. -#}
+{% macro pulse_parse_boolean(expr) -%}
+    case
+        when lower({{ expr }}) in ('true', 't', 'yes', 'y', '1') then true
+        when lower({{ expr }}) in ('false', 'f', 'no', 'n', '0') then false
+    end
+{%- endmacro %}
+
+
+{#- PostgreSQL: the functions behind pulse_parse_timestamp / pulse_parse_date (created by
+    on-run-start; PostgreSQL has no try_cast and accepts words such as 'yesterday'). -#}
+{% macro pulse_create_parse_functions() %}
+    {%- set pattern = pulse_iso_timestamp_pattern() -%}
+    {%- set ddl -%}
+        create schema if not exists {{ target.schema }};
+
+        create or replace function {{ target.schema }}.pulse_try_timestamp_utc(value text)
+        returns timestamp language plpgsql immutable as $$
+        begin
+            if value is null or value !~ '^({{ pattern }})$' then
+                return null;
+            end if;
+            if value ~ '[0-9](Z|z|[+-][0-9]{2}(:?[0-9]{2})?)$' then
+                return (upper(value)::timestamptz at time zone 'UTC');
+            end if;
+            return upper(value)::timestamp;
+        exception when others then
+            return null;
+        end;
+        $$;
+
+        create or replace function {{ target.schema }}.pulse_try_date(value text)
+        returns date language plpgsql immutable as $$
+        begin
+            if value is null or value !~ '^[0-9]{4}-[0-9]{2}-[0-9]{2}$' then
+                return null;
+            end if;
+            return value::date;
+        exception when others then
+            return null;
+        end;
+        $$;
+    {%- endset -%}
+    {% do run_query(ddl) %}
+{% endmacro %}

@@ -1,0 +1,3 @@
+{{ config(materialized='table') }}
+
+{{ pulse_rejected_rows('crm', 'crm_activities', 'base_crm__activities') }}

@@ -1,0 +1,22 @@
+with
+
+base as (
+
+    select * from {{ ref('base_crm__renewals') }}
+    where rejection_reason is null
+
+),
+
+final as (
+
+    select
+        account_id_text as account_id,
+        lower(outcome_text) as outcome,
+        arr_before_usd,
+        arr_after_usd,
+        renewal_date
+    from base
+
+)
+
+select * from final

@@ -1,0 +1,3 @@
+{{ config(materialized='table') }}
+
+{{ pulse_rejected_rows('crm', 'renewals', 'base_crm__renewals') }}

@@ -1,0 +1,3 @@
+{{ config(materialized='table') }}
+
+{{ pulse_rejected_rows('product', 'accounts', 'base_product__accounts') }}

@@ -1,0 +1,3 @@
+{{ config(materialized='table') }}
+
+{{ pulse_rejected_rows('product', 'events', 'base_product__events') }}

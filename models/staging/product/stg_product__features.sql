@@ -1,0 +1,21 @@
+with
+
+base as (
+
+    select * from {{ ref('base_product__features') }}
+    where rejection_reason is null
+
+),
+
+final as (
+
+    select
+        feature_id_text as feature_id,
+        feature_name_text as feature_name,
+        lower(product_area_text) as product_area,
+        coalesce(is_core_event, false) as is_core_event
+    from base
+
+)
+
+select * from final

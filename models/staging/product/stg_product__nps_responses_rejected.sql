@@ -1,0 +1,3 @@
+{{ config(materialized='table') }}
+
+{{ pulse_rejected_rows('product', 'nps_responses', 'base_product__nps_responses') }}

@@ -1,0 +1,24 @@
+with
+
+base as (
+
+    select * from {{ ref('base_product__poll_responses') }}
+    where rejection_reason is null
+
+),
+
+final as (
+
+    select
+        response_id_text as response_id,
+        poll_id_text as poll_id,
+        visitor_id_text as visitor_id,
+        coalesce(account_id_text, visitor_account_id) as account_id,
+        question_text as question,
+        response_text as response,
+        responded_at
+    from base
+
+)
+
+select * from final

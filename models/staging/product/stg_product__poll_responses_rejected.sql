@@ -1,0 +1,3 @@
+{{ config(materialized='table') }}
+
+{{ pulse_rejected_rows('product', 'poll_responses', 'base_product__poll_responses') }}

@@ -1,0 +1,3 @@
+{{ config(materialized='table') }}
+
+{{ pulse_rejected_rows('product', 'visitors', 'base_product__visitors') }}

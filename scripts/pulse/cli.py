@@ -1,0 +1,129 @@
+"""`pulse`: the one command line of Customer Pulse."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable, Sequence
+from datetime import date
+
+from pulse import paths
+from pulse.errors import PulseError
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"expected a number above 0, got {value}")
+    return value
+
+
+def _rate(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number from 0 to 0.5, got {text!r}") from None
+    if not 0 <= value <= 0.5:
+        raise argparse.ArgumentTypeError(f"expected a number from 0 to 0.5, got {value}")
+    return value
+
+
+def _date(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a date as YYYY-MM-DD, got {text!r}") from None
+
+
+def _cmd_generate(args: argparse.Namespace) -> int:
+    from pulse.generate import generate
+
+    out = paths.resolve(args.out) if args.out else paths.raw_path()
+    manifest = generate(
+        out_dir=out,
+        accounts=args.accounts,
+        days=args.days,
+        seed=args.seed,
+        fmt=args.format,
+        bad_row_rate=args.bad_row_rate,
+        end_date=args.end_date,
+        events=args.events,
+        progress=not args.quiet,
+    )
+    total = sum(t["rows_written"] for t in manifest["tables"].values())
+    events = manifest["tables"]["events"]["rows_written"]
+    print(f"wrote {total:,} rows ({events:,} events) to {out}")
+    return 0
+
+
+def _cmd_load(args: argparse.Namespace) -> int:
+    from pulse.load import load_postgres
+
+    raw = paths.resolve(args.raw_path) if args.raw_path else paths.raw_path()
+    counts = load_postgres(raw, schema=args.schema, dsn=args.dsn)
+    for table, rows in counts.items():
+        print(f"{args.schema}.{table}: {rows:,} rows")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="pulse", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    gen = sub.add_parser("generate", help="write synthetic raw data (SPEC §3) to a folder")
+    gen.add_argument("--accounts", type=_positive_int, default=200, help="accounts (default 200)")
+    gen.add_argument("--days", type=_positive_int, default=180, help="days of history (default 180)")
+    gen.add_argument(
+        "--events",
+        type=_positive_int,
+        default=None,
+        help="approximate number of events; sets the number of accounts (overrides --accounts)",
+    )
+    gen.add_argument("--seed", type=int, default=42, help="random seed (default 42)")
+    gen.add_argument("--format", choices=["csv", "parquet"], default="csv")
+    gen.add_argument(
+        "--bad-row-rate",
+        type=_rate,
+        default=0.01,
+        help="share of rows that are dirty on purpose, 0 to 0.5 (default 0.01)",
+    )
+    gen.add_argument(
+        "--end-date", type=_date, default=date(2026, 3, 31), help="last day of data (default 2026-03-31)"
+    )
+    gen.add_argument("--out", default=None, help="output folder (default: $PULSE_RAW_PATH)")
+    gen.add_argument("--quiet", action="store_true", help="no progress bar")
+    gen.set_defaults(func=_cmd_generate)
+
+    load = sub.add_parser(
+        "load",
+        help="load the raw files into the raw schema of PostgreSQL (DuckDB reads them directly)",
+    )
+    load.add_argument("--target", choices=["postgres"], default="postgres")
+    load.add_argument("--raw-path", default=None, help="raw folder (default: $PULSE_RAW_PATH)")
+    load.add_argument("--schema", default="raw", help="schema to load into (default raw)")
+    load.add_argument(
+        "--dsn", default="", help="libpq connection string (default: the PG* environment variables)"
+    )
+    load.set_defaults(func=_cmd_load)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    func: Callable[[argparse.Namespace], int] = args.func
+    try:
+        return func(args)
+    except PulseError as exc:
+        print(f"pulse {args.command}: error: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print(f"pulse {args.command}: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())
