@@ -75,7 +75,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     gen = sub.add_parser("generate", help="write synthetic raw data (SPEC §3) to a folder")
     gen.add_argument("--accounts", type=_positive_int, default=200, help="accounts (default 200)")
-    gen.add_argument("--days", type=_positive_int, default=180, help="days of history (default 180)")
+    gen.add_argument(
+        "--days", type=_positive_int, default=180, help="days of history (default 180)"
+    )
     gen.add_argument(
         "--events",
         type=_positive_int,
@@ -91,7 +93,10 @@ def build_parser() -> argparse.ArgumentParser:
         help="share of rows that are dirty on purpose, 0 to 0.5 (default 0.01)",
     )
     gen.add_argument(
-        "--end-date", type=_date, default=date(2026, 3, 31), help="last day of data (default 2026-03-31)"
+        "--end-date",
+        type=_date,
+        default=date(2026, 3, 31),
+        help="last day of data (default 2026-03-31)",
     )
     gen.add_argument("--out", default=None, help="output folder (default: $PULSE_RAW_PATH)")
     gen.add_argument("--quiet", action="store_true", help="no progress bar")

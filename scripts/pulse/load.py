@@ -63,32 +63,7 @@ def load_postgres(raw_dir: Path, schema: str = "raw", dsn: str = "") -> dict[str
                 with pg, pg.cursor() as cur:
                     cur.execute(f'create schema if not exists "{schema}"')
                     for table in tables:
-                        columns = con.execute(
-                            "select column_name, data_type from information_schema.columns "
-                            "where table_schema = 'raw' and table_name = ? order by ordinal_position",
-                            [table],
-                        ).fetchall()
-                        ddl = ", ".join(f'"{name}" {_PG_TYPES.get(kind, "text")}' for name, kind in columns)
-                        cur.execute(f'drop table if exists "{schema}"."{table}"')
-                        cur.execute(f'create table "{schema}"."{table}" ({ddl})')
-                        csv_file = Path(tmp) / f"{table}.csv"
-                        select = ", ".join(
-                            f"replace(\"{name}\", chr(0), '') as \"{name}\""
-                            if kind == "VARCHAR"
-                            else f'"{name}"'
-                            for name, kind in columns
-                        )
-                        con.execute(
-                            f"copy (select {select} from raw.\"{table}\") to '{csv_file}' "
-                            "(format csv, header true)"
-                        )
-                        with csv_file.open("r", encoding="utf-8") as handle:
-                            cur.copy_expert(
-                                f'copy "{schema}"."{table}" from stdin with (format csv, header true)',
-                                handle,
-                            )
-                        csv_file.unlink()
-                        counts[table] = cur.rowcount
+                        counts[table] = _copy_table(con, cur, table, schema, Path(tmp))
             except psycopg2.Error as exc:
                 raise PulseError(f"loading into PostgreSQL failed: {str(exc).strip()}") from None
             finally:
@@ -96,3 +71,30 @@ def load_postgres(raw_dir: Path, schema: str = "raw", dsn: str = "") -> dict[str
         finally:
             con.close()
     return counts
+
+
+def _copy_table(con, cur, table: str, schema: str, tmp: Path) -> int:
+    """Recreate raw.<table> of the DuckDB connection as <schema>.<table> on PostgreSQL."""
+    columns = con.execute(
+        "select column_name, data_type from information_schema.columns "
+        "where table_schema = 'raw' and table_name = ? order by ordinal_position",
+        [table],
+    ).fetchall()
+    ddl = ", ".join(f'"{name}" {_PG_TYPES.get(kind, "text")}' for name, kind in columns)
+    cur.execute(f'drop table if exists "{schema}"."{table}"')
+    cur.execute(f'create table "{schema}"."{table}" ({ddl})')
+    # PostgreSQL text cannot hold NUL bytes: they are dropped from the copy
+    select = ", ".join(
+        f'replace("{name}", chr(0), \'\') as "{name}"' if kind == "VARCHAR" else f'"{name}"'
+        for name, kind in columns
+    )
+    csv_file = tmp / f"{table}.csv"
+    con.execute(
+        f"copy (select {select} from raw.\"{table}\") to '{csv_file}' (format csv, header true)"
+    )
+    with csv_file.open("r", encoding="utf-8") as handle:
+        cur.copy_expert(
+            f'copy "{schema}"."{table}" from stdin with (format csv, header true)', handle
+        )
+    csv_file.unlink()
+    return cur.rowcount

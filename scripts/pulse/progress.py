@@ -92,7 +92,7 @@ class Progress:
 
     def _line(self, final: bool = False) -> str:
         fraction = 1.0 if final else self._fraction()
-        filled = int(round(fraction * _BAR_WIDTH))
+        filled = round(fraction * _BAR_WIDTH)
         bar = "#" * filled + "-" * (_BAR_WIDTH - filled)
         elapsed = max(time.monotonic() - self._start, 1e-9)
         rate = self.count / elapsed
