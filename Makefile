@@ -71,7 +71,7 @@ lint: install
 	$(BIN)/ruff check $(ROOT)/scripts $(ROOT)/tests/python
 	$(BIN)/ruff format --check $(ROOT)/scripts $(ROOT)/tests/python
 	cd $(ROOT) && PULSE_RAW_PATH=$(TEST_RAW) PULSE_DB_PATH=$(TEST_DIR)/lint.duckdb \
-		$(BIN)/sqlfluff lint models tests macros analyses
+		$(BIN)/sqlfluff lint --processes 2 models tests macros analyses
 
 $(TEST_RAW)/_manifest.json: $(VENV)/.installed $(wildcard $(ROOT)/scripts/pulse/generate.py $(ROOT)/scripts/pulse/catalog.py)
 	$(PULSE) generate $(TEST_GENERATE) --out $(TEST_RAW) --quiet

@@ -4,12 +4,17 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
+from collections.abc import Callable
 from pathlib import Path
 
 import duckdb
 import pytest
 
 from pulse import paths
+from pulse.dbt import dbt_env, dbt_executable
+
+DbtRunner = Callable[..., subprocess.CompletedProcess]
 
 
 @pytest.fixture(scope="session")
@@ -43,3 +48,24 @@ def db(built_db: Path):
         yield con
     finally:
         con.close()
+
+
+def _run_dbt(
+    args: list[str], db_file: Path, raw_dir: Path, **env: str
+) -> subprocess.CompletedProcess[str]:
+    """`dbt <args>` on db_file with raw files from raw_dir; never raises (check returncode)."""
+    overrides = {"PULSE_DB_PATH": str(db_file), "PULSE_RAW_PATH": str(raw_dir), **env}
+    return subprocess.run(
+        [dbt_executable(), *args],
+        env=dbt_env(overrides),
+        cwd=paths.PROJECT_ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
+@pytest.fixture(scope="session")
+def dbt() -> DbtRunner:
+    """Run dbt against a given DuckDB file and raw folder: dbt(args, db_file, raw_dir)."""
+    return _run_dbt

@@ -4,14 +4,11 @@ reconciliation must match what the generator says it wrote, row for row."""
 from __future__ import annotations
 
 import shutil
-import subprocess
 from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
 import pytest
-
-from pulse.dbt import dbt_env, dbt_executable
 
 # raw table -> (staging model, quarantine model)
 MODELS = {
@@ -133,20 +130,13 @@ def test_kept_delivery_is_the_earliest(db):
     assert rows == 0
 
 
-def _dbt(args: list[str], db_file: Path, raw_dir: Path) -> subprocess.CompletedProcess[str]:
-    env = dbt_env({"PULSE_DB_PATH": str(db_file), "PULSE_RAW_PATH": str(raw_dir)})
-    return subprocess.run(
-        [dbt_executable(), *args], env=env, capture_output=True, text=True, check=False
-    )
-
-
-def test_reconciliation_test_fails_when_a_row_is_lost(built_db, raw_dir, tmp_path):
+def test_reconciliation_test_fails_when_a_row_is_lost(dbt, built_db, raw_dir, tmp_path):
     """The reconciliation test can fail: a raw row that reaches neither staging nor the
     (materialised) quarantine must be reported."""
     copy = tmp_path / "pulse.duckdb"
     shutil.copy(built_db, copy)
     select = ["test", "--select", "stg_product__events,test_name:reconciles_with_raw"]
-    before = _dbt(select, copy, raw_dir)
+    before = dbt(select, copy, raw_dir)
     assert before.returncode == 0, before.stdout[-2000:]
     con = duckdb.connect(str(copy))
     try:
@@ -156,7 +146,7 @@ def test_reconciliation_test_fails_when_a_row_is_lost(built_db, raw_dir, tmp_pat
         )
     finally:
         con.close()
-    after = _dbt(select, copy, raw_dir)
+    after = dbt(select, copy, raw_dir)
     assert after.returncode != 0
     assert "reconciles_with_raw" in after.stdout
 
@@ -169,24 +159,24 @@ def _write_raw(folder: Path, source: Path, **replace: str) -> None:
         (folder / f"{name}.csv").write_text(text)
 
 
-def test_missing_required_column_is_a_clear_error(raw_dir, tmp_path):
+def test_missing_required_column_is_a_clear_error(dbt, raw_dir, tmp_path):
     raw = tmp_path / "raw"
     _write_raw(raw, raw_dir, features="feature_name,product_area\nReports,reporting\n")
-    result = _dbt(["run-operation", "land_raw_files"], tmp_path / "x.duckdb", raw)
+    result = dbt(["run-operation", "land_raw_files"], tmp_path / "x.duckdb", raw)
     assert result.returncode != 0
     assert "has no column 'feature_id'" in result.stdout
 
 
-def test_missing_raw_file_is_a_clear_error(raw_dir, tmp_path):
+def test_missing_raw_file_is_a_clear_error(dbt, raw_dir, tmp_path):
     raw = tmp_path / "raw"
     _write_raw(raw, raw_dir)
     (raw / "renewals.csv").unlink()
-    result = _dbt(["run-operation", "land_raw_files"], tmp_path / "x.duckdb", raw)
+    result = dbt(["run-operation", "land_raw_files"], tmp_path / "x.duckdb", raw)
     assert result.returncode != 0
     assert "no raw file for table 'renewals'" in result.stdout
 
 
-def test_columns_are_read_by_header_name(raw_dir, tmp_path):
+def test_columns_are_read_by_header_name(dbt, raw_dir, tmp_path):
     """Any column order, extra columns ignored, optional columns may be absent."""
     raw = tmp_path / "raw"
     _write_raw(
@@ -195,7 +185,7 @@ def test_columns_are_read_by_header_name(raw_dir, tmp_path):
         features="is_core_event,extra,feature_id\ntrue,x,f_a\n0,y,f_b\n",
     )
     db_file = tmp_path / "x.duckdb"
-    result = _dbt(["run-operation", "land_raw_files"], db_file, raw)
+    result = dbt(["run-operation", "land_raw_files"], db_file, raw)
     assert result.returncode == 0, result.stdout[-2000:]
     con = duckdb.connect(str(db_file), read_only=True)
     try:

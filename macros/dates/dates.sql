@@ -1,0 +1,177 @@
+{#-
+    Date and time helpers for the marts, dispatched per target so the same models run on
+    DuckDB, PostgreSQL and Spark. All timestamps in the project are UTC without time zone;
+    calendar days are days in var('timezone') (SPEC §4).
+-#}
+
+{#- A UTC timestamp -> the same instant as wall-clock time in var('timezone'). -#}
+{% macro pulse_local_timestamp(expr) -%}
+    {%- set tz = var('timezone', 'UTC') -%}
+    {%- if tz | upper in ('UTC', 'ETC/UTC', 'Z') -%}
+        {{ expr }}
+    {%- else -%}
+        {{ return(adapter.dispatch('pulse_local_timestamp', 'customer_pulse')(expr, tz)) }}
+    {%- endif -%}
+{%- endmacro %}
+
+{% macro default__pulse_local_timestamp(expr, tz) -%}
+    cast((({{ expr }}) at time zone 'UTC') at time zone '{{ tz }}' as timestamp)
+{%- endmacro %}
+
+{% macro spark__pulse_local_timestamp(expr, tz) -%}
+    from_utc_timestamp({{ expr }}, '{{ tz }}')
+{%- endmacro %}
+
+
+{#- date + n days (n may be an expression), as a date. -#}
+{% macro pulse_add_days(date_expr, days) -%}
+    {{ return(adapter.dispatch('pulse_add_days', 'customer_pulse')(date_expr, days)) }}
+{%- endmacro %}
+
+{% macro default__pulse_add_days(date_expr, days) -%}
+    cast(cast({{ date_expr }} as date) + cast({{ days }} as integer) as date)
+{%- endmacro %}
+
+{% macro spark__pulse_add_days(date_expr, days) -%}
+    date_add(cast({{ date_expr }} as date), cast({{ days }} as int))
+{%- endmacro %}
+
+
+{#- Whole days from start_date to end_date (end - start), as an integer. -#}
+{% macro pulse_days_between(start_date, end_date) -%}
+    {{ return(adapter.dispatch('pulse_days_between', 'customer_pulse')(start_date, end_date)) }}
+{%- endmacro %}
+
+{% macro default__pulse_days_between(start_date, end_date) -%}
+    cast(cast({{ end_date }} as date) - cast({{ start_date }} as date) as integer)
+{%- endmacro %}
+
+{% macro spark__pulse_days_between(start_date, end_date) -%}
+    datediff(cast({{ end_date }} as date), cast({{ start_date }} as date))
+{%- endmacro %}
+
+
+{#- Fractional days between two timestamps (end - start). -#}
+{% macro pulse_days_between_timestamps(start_ts, end_ts) -%}
+    {{ return(adapter.dispatch('pulse_days_between_timestamps', 'customer_pulse')(start_ts, end_ts)) }}
+{%- endmacro %}
+
+{% macro default__pulse_days_between_timestamps(start_ts, end_ts) -%}
+    (extract(epoch from cast({{ end_ts }} as timestamp)) - extract(epoch from cast({{ start_ts }} as timestamp)))
+    / 86400.0
+{%- endmacro %}
+
+{% macro spark__pulse_days_between_timestamps(start_ts, end_ts) -%}
+    (unix_timestamp({{ end_ts }}) - unix_timestamp({{ start_ts }})) / 86400.0
+{%- endmacro %}
+
+
+{#- Monday of the ISO week / first day of the month of a date, as a date. -#}
+{% macro pulse_week_start(date_expr) -%}
+    cast({{ dbt.date_trunc('week', 'cast(' ~ date_expr ~ ' as date)') }} as date)
+{%- endmacro %}
+
+{% macro pulse_month_start(date_expr) -%}
+    cast({{ dbt.date_trunc('month', 'cast(' ~ date_expr ~ ' as date)') }} as date)
+{%- endmacro %}
+
+
+{#- A one-column relation `date_day` with every day from start_column to end_column
+    (inclusive) of each row of `relation` (normally a one-row CTE of bounds). -#}
+{% macro pulse_date_spine(relation, start_column, end_column) -%}
+    {{ return(adapter.dispatch('pulse_date_spine', 'customer_pulse')(relation, start_column, end_column)) }}
+{%- endmacro %}
+
+{% macro duckdb__pulse_date_spine(relation, start_column, end_column) -%}
+    select
+        cast(
+            unnest(generate_series(cast({{ start_column }} as timestamp), cast({{ end_column }} as timestamp), interval 1 day))
+            as date
+        ) as date_day
+    from {{ relation }}
+{%- endmacro %}
+
+{% macro postgres__pulse_date_spine(relation, start_column, end_column) -%}
+    select
+        cast(
+            generate_series(cast({{ start_column }} as timestamp), cast({{ end_column }} as timestamp), interval '1 day')
+            as date
+        ) as date_day
+    from {{ relation }}
+{%- endmacro %}
+
+{% macro spark__pulse_date_spine(relation, start_column, end_column) -%}
+    select explode(sequence(cast({{ start_column }} as date), cast({{ end_column }} as date))) as date_day
+    from {{ relation }}
+{%- endmacro %}
+
+
+{#- num / den rounded to `digits` decimals; null when den is 0 or null. -#}
+{% macro pulse_ratio(numerator, denominator, digits=4) -%}
+    round(cast({{ numerator }} as {{ dbt.type_numeric() }}) / nullif({{ denominator }}, 0), {{ digits }})
+{%- endmacro %}
+
+
+{#- Continuous percentile (0-1) as an aggregate. -#}
+{% macro pulse_percentile(expr, fraction) -%}
+    {{ return(adapter.dispatch('pulse_percentile', 'customer_pulse')(expr, fraction)) }}
+{%- endmacro %}
+
+{% macro duckdb__pulse_percentile(expr, fraction) -%}
+    quantile_cont({{ expr }}, {{ fraction }})
+{%- endmacro %}
+
+{% macro default__pulse_percentile(expr, fraction) -%}
+    percentile_cont({{ fraction }}) within group (order by {{ expr }})
+{%- endmacro %}
+
+{% macro spark__pulse_percentile(expr, fraction) -%}
+    percentile({{ expr }}, {{ fraction }})
+{%- endmacro %}
+
+
+{#- A quoted, comma-separated SQL list of the strings in `values` (lower-cased). -#}
+{% macro pulse_sql_list(values) -%}
+    {%- for value in values -%}
+        '{{ value | lower | replace("'", "''") }}'{{ ', ' if not loop.last }}
+    {%- endfor -%}
+{%- endmacro %}
+
+
+{#- The run's start time as a UTC timestamp literal (stamps the rows an incremental run wrote). -#}
+{% macro pulse_run_started_at() -%}
+    cast('{{ run_started_at.strftime("%Y-%m-%d %H:%M:%S.%f") }}' as timestamp)
+{%- endmacro %}
+
+
+{#- as_of_date var as a SQL date literal, or none when unset. A malformed value is a clear error. -#}
+{% macro pulse_as_of_date_literal() -%}
+    {%- set value = var('as_of_date', none) -%}
+    {%- if value is none or (value | string | trim) in ('', 'None', 'null') -%}
+        {{ return(none) }}
+    {%- endif -%}
+    {%- if not modules.re.fullmatch('[0-9]{4}-[0-9]{2}-[0-9]{2}', value | string | trim) -%}
+        {{ exceptions.raise_compiler_error(
+            "Customer Pulse: var as_of_date must be a date like 2026-03-31, got '" ~ value ~ "'") }}
+    {%- endif -%}
+    {{ return("cast('" ~ (value | string | trim) ~ "' as date)") }}
+{%- endmacro %}
+
+
+{#- Incremental settings that work on every target: delete+insert by a date column on DuckDB
+    and PostgreSQL; insert_overwrite of date partitions on Spark (no delete+insert there). -#}
+{% macro pulse_incremental_strategy() -%}
+    {{ return('insert_overwrite' if target.type == 'spark' else 'delete+insert') }}
+{%- endmacro %}
+
+{% macro pulse_partition_by(column) -%}
+    {{ return(column if target.type == 'spark' else none) }}
+{%- endmacro %}
+
+
+{#- The integers 0..n as a one-column relation `n`. -#}
+{% macro pulse_integers(n) -%}
+    {%- for i in range(n + 1) %}
+    select {{ i }} as n{{ ' union all' if not loop.last }}
+    {%- endfor %}
+{%- endmacro %}

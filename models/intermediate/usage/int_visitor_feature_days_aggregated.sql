@@ -1,0 +1,57 @@
+{#-
+    Feature clicks per visitor, account, local day and feature. Incremental like
+    fct_visitor_days: the days touched by events received since the last run (minus
+    var('lookback_days')) are rebuilt whole.
+-#}
+{{ config(
+    materialized='incremental',
+    incremental_strategy=pulse_incremental_strategy(),
+    unique_key='activity_date',
+    partition_by=pulse_partition_by('activity_date'),
+    on_schema_change='fail',
+) }}
+
+with
+
+events as (
+
+    select * from {{ ref('int_events_localized') }}
+    where is_feature_click
+
+),
+
+events_to_aggregate as (
+
+    select * from events
+    {% if is_incremental() -%}
+        -- the days touched by events received since the last run, minus the lookback
+        where activity_date in (
+            select activity_date
+            from events
+            where received_at > (
+                select {{ dbt.dateadd('day', -var('lookback_days'), "coalesce(max(last_received_at), cast('1900-01-01' as timestamp))") }}
+                from {{ this }}
+            )
+        )
+    {%- endif %}
+
+),
+
+final as (
+
+    select
+        visitor_id,
+        account_id,
+        activity_date,
+        feature_id,
+        bool_or(is_core_feature) as is_core_feature,
+        count(*) as count_clicks,
+        min(occurred_at) as first_clicked_at,
+        max(received_at) as last_received_at,
+        {{ pulse_run_started_at() }} as _pulse_batch_at
+    from events_to_aggregate
+    group by visitor_id, account_id, activity_date, feature_id
+
+)
+
+select * from final

@@ -1,0 +1,326 @@
+{#-
+    One row per account and local day (from the account's creation, or the first day with
+    data, to as_of_date) with the rolling window metrics of the window_days days ending on
+    that day: the history health scores are computed from.
+
+    Incremental: recomputes the days from the earliest activity day that fct_visitor_days
+    rebuilt since this model's last run (or the day after its last day, when later), so
+    late events correct the history they fall into.
+
+    Distinct visitors and features over a rolling window are counted with "coverage"
+    intervals: a visitor active on day u is counted on metric days u .. u + window - 1, cut
+    at the visitor's next active day, so each (visitor, metric day) pair appears once.
+-#}
+{{ config(
+    materialized='incremental',
+    incremental_strategy=pulse_incremental_strategy(),
+    unique_key='metric_date',
+    partition_by=pulse_partition_by('metric_date'),
+    on_schema_change='fail',
+) }}
+{%- set window_days = var('window_days') -%}
+
+with
+
+report_window as (
+
+    select * from {{ ref('dim_report_window') }}
+
+),
+
+accounts as (
+
+    select * from {{ ref('dim_accounts') }}
+
+),
+
+depth_features as (
+
+    select * from {{ ref('dim_features') }}
+    where is_depth_feature
+
+),
+
+visitor_days as (
+
+    select * from {{ ref('fct_visitor_days') }}
+
+),
+
+feature_days as (
+
+    select * from {{ ref('int_visitor_feature_days_aggregated') }}
+
+),
+
+source_batch as (
+
+    select max(_pulse_batch_at) as source_batch_at
+    from visitor_days
+
+),
+
+{% if is_incremental() %}
+previous_run as (
+
+    select
+        max(_pulse_source_batch_at) as source_batch_at,
+        max(metric_date) as last_metric_date
+    from {{ this }}
+
+),
+
+changed_days as (
+
+    select min(visitor_days.activity_date) as first_changed_date
+    from visitor_days
+    cross join previous_run
+    where visitor_days._pulse_batch_at > previous_run.source_batch_at
+
+),
+
+{% endif %}
+bounds as (
+
+    select
+        {% if is_incremental() -%}
+            coalesce(
+                least(
+                    coalesce(changed_days.first_changed_date, {{ pulse_add_days('previous_run.last_metric_date', 1) }}),
+                    {{ pulse_add_days('previous_run.last_metric_date', 1) }}
+                ),
+                report_window.first_activity_date
+            )
+        {%- else -%}
+            report_window.first_activity_date
+        {%- endif %} as start_date,
+        report_window.as_of_date as end_date
+    from report_window
+    {%- if is_incremental() %}
+        cross join previous_run
+        cross join changed_days
+    {%- endif %}
+
+),
+
+reach as (
+
+    -- the metric days plus the window_days - 1 days before them that their windows reach
+    select
+        start_date,
+        end_date,
+        {{ pulse_add_days('start_date', 1 - window_days) }} as reach_start_date
+    from bounds
+
+),
+
+spine as (
+
+    {{ pulse_date_spine('reach', 'reach_start_date', 'end_date') }}
+
+),
+
+active_visitor_days as (
+
+    select visitor_days.*
+    from visitor_days
+    cross join reach
+    where
+        visitor_days.is_active
+        and visitor_days.activity_date between reach.reach_start_date and reach.end_date
+
+),
+
+account_day_totals as (
+
+    select
+        account_id,
+        activity_date,
+        count(*) as count_active_visitors,
+        sum(active_minutes) as active_minutes,
+        sum(count_activity_events) as count_activity_events,
+        sum(count_feature_clicks) as count_feature_clicks
+    from active_visitor_days
+    group by account_id, activity_date
+
+),
+
+daily as (
+
+    select
+        accounts.account_id,
+        spine.date_day,
+        coalesce(account_day_totals.count_active_visitors, 0) as count_active_visitors,
+        coalesce(account_day_totals.active_minutes, 0) as active_minutes,
+        coalesce(account_day_totals.count_activity_events, 0) as count_activity_events,
+        coalesce(account_day_totals.count_feature_clicks, 0) as count_feature_clicks,
+        case when account_day_totals.count_active_visitors > 0 then 1 else 0 end as is_active_day
+    from accounts
+    cross join spine
+    left join account_day_totals
+        on
+            accounts.account_id = account_day_totals.account_id
+            and spine.date_day = account_day_totals.activity_date
+
+),
+
+rolling as (
+
+    select
+        account_id,
+        date_day as metric_date,
+        sum(is_active_day) over rolling_window as count_active_days,
+        sum(count_active_visitors) over rolling_window as count_visitor_days,
+        sum(active_minutes) over rolling_window as active_minutes,
+        sum(count_activity_events) over rolling_window as count_activity_events,
+        sum(count_feature_clicks) over rolling_window as count_feature_clicks
+    from daily
+    window rolling_window as (
+        partition by account_id order by date_day rows between {{ window_days - 1 }} preceding and current row
+    )
+
+),
+
+visitor_uses as (
+
+    select
+        account_id,
+        visitor_id,
+        activity_date,
+        lead(activity_date) over (partition by account_id, visitor_id order by activity_date) as next_date
+    from active_visitor_days
+
+),
+
+feature_uses as (
+
+    select
+        account_id,
+        feature_id,
+        activity_date,
+        lead(activity_date) over (partition by account_id, feature_id order by activity_date) as next_date
+    from (
+        select distinct
+            feature_days.account_id,
+            feature_days.feature_id,
+            feature_days.activity_date
+        from feature_days
+        inner join depth_features
+            on feature_days.feature_id = depth_features.feature_id
+        cross join reach
+        where feature_days.activity_date between reach.reach_start_date and reach.end_date
+    ) as depth_feature_days
+
+),
+
+visitor_coverage as (
+
+    select
+        account_id,
+        activity_date as covered_from_date,
+        {{ pulse_add_days('activity_date', window_days - 1) }} as window_end_date,
+        {{ pulse_add_days('next_date', -1) }} as next_use_eve_date
+    from visitor_uses
+
+),
+
+feature_coverage as (
+
+    select
+        account_id,
+        activity_date as covered_from_date,
+        {{ pulse_add_days('activity_date', window_days - 1) }} as window_end_date,
+        {{ pulse_add_days('next_date', -1) }} as next_use_eve_date
+    from feature_uses
+
+),
+
+distinct_visitors as (
+
+    select
+        visitor_coverage.account_id,
+        spine.date_day as metric_date,
+        count(*) as count_active_visitors
+    from visitor_coverage
+    inner join spine
+        on
+            visitor_coverage.covered_from_date <= spine.date_day
+            and visitor_coverage.window_end_date >= spine.date_day
+            and (visitor_coverage.next_use_eve_date is null or visitor_coverage.next_use_eve_date >= spine.date_day)
+    group by visitor_coverage.account_id, spine.date_day
+
+),
+
+distinct_depth_features as (
+
+    select
+        feature_coverage.account_id,
+        spine.date_day as metric_date,
+        count(*) as count_depth_features_used
+    from feature_coverage
+    inner join spine
+        on
+            feature_coverage.covered_from_date <= spine.date_day
+            and feature_coverage.window_end_date >= spine.date_day
+            and (feature_coverage.next_use_eve_date is null or feature_coverage.next_use_eve_date >= spine.date_day)
+    group by feature_coverage.account_id, spine.date_day
+
+),
+
+depth_feature_count as (
+
+    select count(*) as count_depth_features
+    from depth_features
+
+),
+
+final as (
+
+    select
+        rolling.account_id,
+        rolling.metric_date,
+        {{ pulse_add_days('rolling.metric_date', 1 - window_days) }} as window_start_date,
+        rolling.count_active_days as count_active_days_last_30_days,
+        coalesce(distinct_visitors.count_active_visitors, 0) as count_active_visitors_last_30_days,
+        rolling.count_visitor_days as count_visitor_days_last_30_days,
+        rolling.active_minutes as active_minutes_last_30_days,
+        rolling.count_activity_events as count_activity_events_last_30_days,
+        rolling.count_feature_clicks as count_feature_clicks_last_30_days,
+        coalesce(distinct_depth_features.count_depth_features_used, 0) as count_core_features_used_last_30_days,
+        coalesce(nullif(accounts.seats_purchased, 0), accounts.count_known_visitors) as breadth_denominator,
+        {%- set breadth -%}
+            {{ pulse_ratio(
+                'coalesce(distinct_visitors.count_active_visitors, 0)',
+                'coalesce(nullif(accounts.seats_purchased, 0), accounts.count_known_visitors)'
+            ) }}
+        {%- endset %}
+        case when {{ breadth }} > 1 then 1 else {{ breadth }} end as breadth_pct,
+        {{ pulse_ratio(
+            'coalesce(distinct_depth_features.count_depth_features_used, 0)',
+            'depth_feature_count.count_depth_features'
+        ) }} as depth_pct,
+        coalesce(
+            {{ pulse_ratio('rolling.count_visitor_days', 'distinct_visitors.count_active_visitors') }}, 0
+        ) as frequency,
+        source_batch.source_batch_at as _pulse_source_batch_at
+    from rolling
+    inner join accounts
+        on rolling.account_id = accounts.account_id
+    cross join bounds
+    cross join depth_feature_count
+    cross join source_batch
+    left join distinct_visitors
+        on
+            rolling.account_id = distinct_visitors.account_id
+            and rolling.metric_date = distinct_visitors.metric_date
+    left join distinct_depth_features
+        on
+            rolling.account_id = distinct_depth_features.account_id
+            and rolling.metric_date = distinct_depth_features.metric_date
+    where
+        rolling.metric_date >= bounds.start_date
+        and (accounts.created_date is null or rolling.metric_date >= accounts.created_date)
+
+)
+
+select * from final

@@ -1,0 +1,82 @@
+{#-
+    One row per visitor, account and local day with at least one event. Incremental: each run
+    finds the days touched by events received after the last run's latest received_at minus
+    var('lookback_days') (late arrivals), and rebuilds those days whole from staged events,
+    so the result equals a full refresh.
+-#}
+{{ config(
+    materialized='incremental',
+    incremental_strategy=pulse_incremental_strategy(),
+    unique_key='activity_date',
+    partition_by=pulse_partition_by('activity_date'),
+    on_schema_change='fail',
+) }}
+
+with
+
+events as (
+
+    select * from {{ ref('int_events_localized') }}
+
+),
+
+events_to_aggregate as (
+
+    select * from events
+    {% if is_incremental() -%}
+        -- the days touched by events received since the last run, minus the lookback
+        where activity_date in (
+            select activity_date
+            from events
+            where received_at > (
+                select {{ dbt.dateadd('day', -var('lookback_days'), "coalesce(max(last_received_at), cast('1900-01-01' as timestamp))") }}
+                from {{ this }}
+            )
+        )
+    {%- endif %}
+
+),
+
+aggregated as (
+
+    select
+        visitor_id,
+        account_id,
+        activity_date,
+        count(*) as count_events,
+        sum(case when is_activity then 1 else 0 end) as count_activity_events,
+        count(distinct case when is_activity then activity_minute end) as active_minutes,
+        sum(case when is_feature_click then 1 else 0 end) as count_feature_clicks,
+        count(distinct case when is_feature_click then feature_id end) as count_features_used,
+        count(distinct case when is_feature_click and is_core_feature then feature_id end)
+            as count_core_features_used,
+        min(occurred_at) as first_event_at,
+        max(occurred_at) as last_event_at,
+        max(received_at) as last_received_at
+    from events_to_aggregate
+    group by visitor_id, account_id, activity_date
+
+),
+
+final as (
+
+    select
+        visitor_id,
+        account_id,
+        activity_date,
+        count_events,
+        count_activity_events,
+        active_minutes,
+        count_feature_clicks,
+        count_features_used,
+        count_core_features_used,
+        count_activity_events > 0 as is_active,
+        first_event_at,
+        last_event_at,
+        last_received_at,
+        {{ pulse_run_started_at() }} as _pulse_batch_at
+    from aggregated
+
+)
+
+select * from final
