@@ -61,9 +61,11 @@ generate: install
 		$(PULSE) generate --out "$$raw"; \
 	fi
 
+# The production build skips dbt unit tests (they run in `make test`): a unit test of an
+# incremental model needs the model to exist already.
 dbt-build: install
 	@mkdir -p "$$($(BIN)/python -c 'from pulse import paths; print(paths.db_path().parent)')"
-	$(DBT) build
+	$(DBT) build --exclude-resource-type unit_test
 
 build: generate dbt-build
 
@@ -77,7 +79,8 @@ $(TEST_RAW)/_manifest.json: $(VENV)/.installed $(wildcard $(ROOT)/scripts/pulse/
 	$(PULSE) generate $(TEST_GENERATE) --out $(TEST_RAW) --quiet
 
 test-dbt: install $(TEST_RAW)/_manifest.json
-	PULSE_RAW_PATH=$(TEST_RAW) PULSE_DB_PATH=$(TEST_DB) $(DBT) build
+	PULSE_RAW_PATH=$(TEST_RAW) PULSE_DB_PATH=$(TEST_DB) $(DBT) build --exclude-resource-type unit_test
+	PULSE_RAW_PATH=$(TEST_RAW) PULSE_DB_PATH=$(TEST_DB) $(DBT) test --select "test_type:unit"
 
 test-python: install $(TEST_RAW)/_manifest.json
 	PULSE_RAW_PATH=$(TEST_RAW) PULSE_DB_PATH=$(TEST_DB) $(BIN)/pytest $(ROOT)/tests/python -q

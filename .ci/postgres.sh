@@ -46,4 +46,7 @@ export PGHOST=127.0.0.1 PGPORT="$PORT" PGUSER=postgres PGDATABASE=pulse PGPASSWO
 
 export PULSE_TARGET=postgres PULSE_RAW_PATH="$RAW"
 "$BIN/pulse" load --target postgres --raw-path "$RAW"
-"$BIN/dbt" build --target postgres
+"$BIN/dbt" build --target postgres --exclude-resource-type unit_test
+"$BIN/dbt" test --target postgres --select "test_type:unit"
+# a second run takes the incremental path of every incremental model
+"$BIN/dbt" build --target postgres --select "config.materialized:incremental+" --exclude-resource-type unit_test

@@ -106,9 +106,17 @@
 {%- endmacro %}
 
 
-{#- num / den rounded to `digits` decimals; null when den is 0 or null. -#}
+{#- num / den rounded to `digits` decimals, as a double; null when den is 0 or null.
+    (A double renders the same on every target: 0.75, not 0.7500.) -#}
 {% macro pulse_ratio(numerator, denominator, digits=4) -%}
-    round(cast({{ numerator }} as {{ dbt.type_numeric() }}) / nullif({{ denominator }}, 0), {{ digits }})
+    {{ pulse_round(
+        'cast(' ~ numerator ~ ' as ' ~ dbt.type_numeric() ~ ') / nullif(' ~ denominator ~ ', 0)', digits
+    ) }}
+{%- endmacro %}
+
+{#- expr rounded to `digits` decimals, as a double. -#}
+{% macro pulse_round(expr, digits) -%}
+    cast(round(cast({{ expr }} as numeric(38, 10)), {{ digits }}) as double precision)
 {%- endmacro %}
 
 

@@ -69,6 +69,16 @@ def _cmd_load(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_bench(args: argparse.Namespace) -> int:
+    from pulse.bench import bench, format_summary
+
+    work = paths.resolve(args.work_dir)
+    out = paths.resolve(args.out) if args.out else None
+    results = bench(args.events, work, seed=args.seed, out=out)
+    print(format_summary(results))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="pulse", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -113,6 +123,21 @@ def build_parser() -> argparse.ArgumentParser:
         "--dsn", default="", help="libpq connection string (default: the PG* environment variables)"
     )
     load.set_defaults(func=_cmd_load)
+
+    bench = sub.add_parser(
+        "bench", help="measure the DuckDB build: reference query, full build, incremental day"
+    )
+    bench.add_argument(
+        "--events", type=_positive_int, default=1_000_000, help="events (default 1,000,000)"
+    )
+    bench.add_argument("--seed", type=int, default=42, help="random seed (default 42)")
+    bench.add_argument(
+        "--work-dir",
+        default=".bench",
+        help="where data and databases go; reused between runs (default .bench)",
+    )
+    bench.add_argument("--out", default=None, help="JSON file (default WORK_DIR/bench-N.json)")
+    bench.set_defaults(func=_cmd_bench)
     return parser
 
 

@@ -47,7 +47,7 @@ final as (
         coalesce(usage_daily.active_minutes_last_30_days, 0) as active_minutes_last_30_days,
         coalesce(usage_daily.count_activity_events_last_30_days, 0) as count_activity_events_last_30_days,
         coalesce(usage_daily.count_feature_clicks_last_30_days, 0) as count_feature_clicks_last_30_days,
-        coalesce(usage_daily.count_core_features_used_last_30_days, 0) as count_core_features_used_last_30_days,
+        coalesce(usage_daily.count_depth_features_used_last_30_days, 0) as count_depth_features_used_last_30_days,
         usage_daily.breadth_pct,
         usage_daily.depth_pct,
         coalesce(usage_daily.frequency, 0) as frequency,

@@ -286,7 +286,7 @@ final as (
         rolling.active_minutes as active_minutes_last_30_days,
         rolling.count_activity_events as count_activity_events_last_30_days,
         rolling.count_feature_clicks as count_feature_clicks_last_30_days,
-        coalesce(distinct_depth_features.count_depth_features_used, 0) as count_core_features_used_last_30_days,
+        coalesce(distinct_depth_features.count_depth_features_used, 0) as count_depth_features_used_last_30_days,
         coalesce(nullif(accounts.seats_purchased, 0), accounts.count_known_visitors) as breadth_denominator,
         {%- set breadth -%}
             {{ pulse_ratio(

@@ -339,19 +339,14 @@ final as (
         count_dropped_visitors,
         growth_ratio,
         growth_score,
-        round(
-            cast(
-                coalesce(adoption_score, 0) + coalesce(stickiness_score, 0) + coalesce(growth_score, 0)
-                as {{ dbt.type_numeric() }}
-            )
-            / nullif(
-                case when adoption_score is null then 0 else 1 end
-                + case when stickiness_score is null then 0 else 1 end
-                + case when growth_score is null then 0 else 1 end,
-                0
-            ),
+        {{ pulse_round(
+            "cast(coalesce(adoption_score, 0) + coalesce(stickiness_score, 0) + coalesce(growth_score, 0) as "
+            ~ dbt.type_numeric() ~ ") / nullif("
+            ~ "case when adoption_score is null then 0 else 1 end"
+            ~ " + case when stickiness_score is null then 0 else 1 end"
+            ~ " + case when growth_score is null then 0 else 1 end, 0)",
             2
-        ) as pes
+        ) }} as pes
     from scores
 
 )

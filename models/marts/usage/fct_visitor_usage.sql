@@ -103,7 +103,7 @@ final as (
         coalesce(window_usage.count_activity_events, 0) as count_activity_events_last_30_days,
         coalesce(window_usage.count_feature_clicks, 0) as count_feature_clicks_last_30_days,
         coalesce(window_features.count_features_used, 0) as count_features_used_last_30_days,
-        coalesce(window_features.count_depth_features_used, 0) as count_core_features_used_last_30_days,
+        coalesce(window_features.count_depth_features_used, 0) as count_depth_features_used_last_30_days,
         {{ pulse_ratio('coalesce(window_features.count_features_used, 0)', 'feature_counts.count_features') }}
             as breadth_pct,
         {{ pulse_ratio(

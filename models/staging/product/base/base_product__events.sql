@@ -1,6 +1,10 @@
 {#- Every raw event, typed and checked. Duplicate deliveries of an accepted event are ranked
     by received_at (earliest first): delivery_number 1 is staged, later ones are counted as
-    duplicates removed. -#}
+    duplicates removed.
+    A table, not a view: the staged events, their quarantine, the duplicates and their tests
+    all read it, and parsing plus ranking every raw event once is the expensive step. -#}
+{{ config(materialized='table') }}
+
 with
 
 source as (
