@@ -1,0 +1,117 @@
+{#-
+    Health scoring (SPEC §4 "Health score"), shared by the account, visitor and daily health
+    models. The components, their metric, weight, floor and target come from the seed
+    health_components; a model computes the metric columns, these macros do the rest:
+
+    component score = 100 x clamp((value - floor) / (target - floor), 0, 1)   (floor > target
+        means lower is better); null when the metric is null;
+    health_score    = sum(weight x score) / sum(weight) over the components that have a score
+        (the weights of missing components are renormalised away);
+    contribution    = weight x score / sum(weight of scored components): the points a component
+        adds to health_score (the contributions sum to it);
+    drag            = weight x (100 - score) / sum(weight ...): the points it costs.
+-#}
+
+{#- The component -> metric column pairs the models know how to compute. -#}
+{% macro pulse_health_metrics() -%}
+    {{ return([
+        ('breadth', 'breadth_pct'),
+        ('depth', 'depth_pct'),
+        ('frequency', 'frequency'),
+        ('sentiment', 'account_nps'),
+        ('support', 'open_tickets_per_10_seats'),
+        ('relationship', 'days_since_csm_activity'),
+    ]) }}
+{%- endmacro %}
+
+
+{#- One row per key and metric: (keys..., metric, metric_value) from the relation `signals`. -#}
+{% macro pulse_health_unpivot(signals, keys) -%}
+    {%- for component, metric in pulse_health_metrics() %}
+    select
+        {%- for key in keys %}
+        {{ key }},
+        {%- endfor %}
+        '{{ metric }}' as metric,
+        cast({{ metric }} as double precision) as metric_value
+    from {{ signals }}
+    {{- '\n    union all' if not loop.last }}
+    {%- endfor %}
+{%- endmacro %}
+
+
+{#- Component score 0-100 of value between floor and target (either direction). -#}
+{% macro pulse_component_score(value, floor_value, target_value) -%}
+    case
+        when {{ value }} is null or {{ target_value }} = {{ floor_value }} then null
+        when ({{ value }} - {{ floor_value }}) / ({{ target_value }} - {{ floor_value }}) <= 0 then 0.0
+        when ({{ value }} - {{ floor_value }}) / ({{ target_value }} - {{ floor_value }}) >= 1 then 100.0
+        else 100.0 * ({{ value }} - {{ floor_value }}) / ({{ target_value }} - {{ floor_value }})
+    end
+{%- endmacro %}
+
+
+{#- Health band of a score (vars health_healthy_min_score, health_at_risk_below_score). -#}
+{% macro pulse_health_band(score) -%}
+    case
+        when {{ score }} is null then null
+        when {{ score }} >= {{ var('health_healthy_min_score') }} then 'healthy'
+        when {{ score }} < {{ var('health_at_risk_below_score') }} then 'at_risk'
+        else 'neutral'
+    end
+{%- endmacro %}
+
+
+{#-
+    From `long` (keys..., metric, metric_value) and the seed `components` CTE, a select with one
+    row per key: health_score, health_band, count_scored_components, per component
+    <component>_score and <component>_contribution, and dragging_component.
+-#}
+{% macro pulse_health_score_select(long, components, keys) -%}
+    {%- set key_list = keys | join(', ') -%}
+    select
+        {%- for key in keys %}
+        scored.{{ key }},
+        {%- endfor %}
+        {{ pulse_round('sum(scored.weight * scored.component_score) / nullif(sum(scored.weight), 0)', 2) }}
+            as health_score,
+        count(*) as count_scored_components,
+        {%- for component, metric in pulse_health_metrics() %}
+        {{ pulse_round("max(case when scored.component = '" ~ component ~ "' then scored.component_score end)", 2) }}
+            as {{ component }}_score,
+        {{ pulse_round(
+            "sum(case when scored.component = '" ~ component ~ "' then scored.weight * scored.component_score end)"
+            ~ " / nullif(sum(scored.weight), 0)", 2) }}
+            as {{ component }}_contribution,
+        {%- endfor %}
+        max(case when scored.drag_rank = 1 then scored.component end) as dragging_component
+    from (
+        select
+            weighted.*,
+            case
+                when weighted.weight * (100 - weighted.component_score) > 0
+                    then row_number() over (
+                        partition by {% for key in keys %}weighted.{{ key }}{{ ', ' if not loop.last }}{% endfor %}
+                        order by weighted.weight * (100 - weighted.component_score) desc, weighted.component
+                    )
+            end as drag_rank
+        from (
+            select
+                {%- for key in keys %}
+                {{ long }}.{{ key }},
+                {%- endfor %}
+                {{ components }}.component,
+                cast({{ components }}.weight as double precision) as weight,
+                {{ pulse_component_score(
+                    long ~ '.metric_value',
+                    'cast(' ~ components ~ '.floor_value as double precision)',
+                    'cast(' ~ components ~ '.target_value as double precision)'
+                ) }} as component_score
+            from {{ long }}
+            inner join {{ components }}
+                on {{ long }}.metric = {{ components }}.metric
+            where {{ long }}.metric_value is not null and {{ components }}.weight > 0
+        ) as weighted
+    ) as scored
+    group by {% for key in keys %}scored.{{ key }}{{ ', ' if not loop.last }}{% endfor %}
+{%- endmacro %}

@@ -1,0 +1,119 @@
+{#-
+    Current account health as of as_of_date: one row per account of dim_accounts with the
+    health_score, band, components and their contributions, the change over 7 and 30 days, the
+    component that drags the score most, and the signals usage alone misses (sentiment, support
+    load, CSM recency, champion inactivity). Grain: account_id.
+-#}
+with
+
+report_window as (
+
+    select * from {{ ref('dim_report_window') }}
+
+),
+
+accounts as (
+
+    select * from {{ ref('dim_accounts') }}
+
+),
+
+health_daily as (
+
+    select health_daily.*
+    from {{ ref('fct_account_health_daily') }} as health_daily
+    inner join report_window
+        on health_daily.metric_date = report_window.as_of_date
+
+),
+
+segments as (
+
+    select * from {{ ref('fct_account_segments') }}
+
+),
+
+champion_roles as (
+
+    select role
+    from {{ ref('role_focus') }}
+    where is_champion_role
+
+),
+
+champions as (
+
+    select
+        visitor_usage.account_id,
+        count(*) as count_champions,
+        sum(case when visitor_usage.is_active_last_30_days then 1 else 0 end) as count_active_champions,
+        sum(
+            case
+                when not visitor_usage.is_active_last_30_days and visitor_usage.first_active_date is not null
+                    then 1
+                else 0
+            end
+        ) as count_inactive_champions
+    from {{ ref('fct_visitor_usage') }} as visitor_usage
+    inner join champion_roles
+        on visitor_usage.role = champion_roles.role
+    group by visitor_usage.account_id
+
+),
+
+final as (
+
+    select
+        accounts.account_id,
+        accounts.company_id,
+        accounts.account_name,
+        accounts.plan_tier,
+        accounts.csm_owner,
+        accounts.arr_usd,
+        accounts.renewal_date,
+        accounts.is_churned,
+        report_window.as_of_date,
+        health_daily.health_score,
+        health_daily.health_band,
+        health_daily.count_scored_components,
+        health_daily.health_score_change_7_days,
+        health_daily.health_score_change_30_days,
+        health_daily.dragging_component,
+        health_daily.breadth_pct,
+        health_daily.depth_pct,
+        health_daily.frequency,
+        health_daily.account_nps,
+        health_daily.count_open_tickets,
+        health_daily.open_tickets_per_10_seats,
+        health_daily.last_csm_activity_date,
+        health_daily.days_since_csm_activity,
+        health_daily.breadth_score,
+        health_daily.breadth_contribution,
+        health_daily.depth_score,
+        health_daily.depth_contribution,
+        health_daily.frequency_score,
+        health_daily.frequency_contribution,
+        health_daily.sentiment_score,
+        health_daily.sentiment_contribution,
+        health_daily.support_score,
+        health_daily.support_contribution,
+        health_daily.relationship_score,
+        health_daily.relationship_contribution,
+        coalesce(champions.count_champions, 0) as count_champions,
+        coalesce(champions.count_active_champions, 0) as count_active_champions,
+        coalesce(champions.count_inactive_champions, 0) > 0
+        and coalesce(segments.count_active_days_last_30_days, 0) > 0 as has_inactive_champion,
+        segments.primary_segment,
+        coalesce(segments.is_churn_risk, false) as is_churn_risk
+    from accounts
+    cross join report_window
+    left join health_daily
+        on accounts.account_id = health_daily.account_id
+    left join segments
+        on accounts.account_id = segments.account_id
+    left join champions
+        on accounts.account_id = champions.account_id
+
+)
+
+select * from final
