@@ -79,6 +79,24 @@ def _cmd_bench(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_validate(args: argparse.Namespace) -> int:
+    from pulse.validate import run_cli
+
+    return run_cli(args)
+
+
+def _cmd_export(args: argparse.Namespace) -> int:
+    from pulse.export import run_cli
+
+    return run_cli(args)
+
+
+def _cmd_report(args: argparse.Namespace) -> int:
+    from pulse.report import run_cli
+
+    return run_cli(args)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="pulse", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -123,6 +141,44 @@ def build_parser() -> argparse.ArgumentParser:
         "--dsn", default="", help="libpq connection string (default: the PG* environment variables)"
     )
     load.set_defaults(func=_cmd_load)
+
+    validate = sub.add_parser(
+        "validate",
+        help="Great Expectations quality gate on the marts (results in PULSE_EXPORT_DIR/quality)",
+    )
+    validate.add_argument(
+        "--select", nargs="+", default=None, metavar="MODEL", help="validate only these marts"
+    )
+    validate.set_defaults(func=_cmd_validate)
+
+    export = sub.add_parser("export", help="write the marts CS tools import (CSV or Parquet)")
+    export.add_argument(
+        "--select", nargs="+", default=None, metavar="NAME", help="export only these files"
+    )
+    export.add_argument(
+        "--profile",
+        default="generic",
+        help="column mapping profile: generic, gainsight, salesforce, hubspot or a mapping file",
+    )
+    export.add_argument("--format", choices=["csv", "parquet"], default="csv")
+    export.add_argument(
+        "--triggers",
+        action="store_true",
+        help="also write the changes since the previous export as automation events",
+    )
+    export.add_argument(
+        "--force",
+        action="store_true",
+        help="export even when validation failed or the marts are stale (recorded in the manifest)",
+    )
+    export.set_defaults(func=_cmd_export)
+
+    report = sub.add_parser("report", help="self-contained weekly usage report per customer")
+    which = report.add_mutually_exclusive_group(required=True)
+    which.add_argument("--account", nargs="+", metavar="ACCOUNT_ID", help="these accounts")
+    which.add_argument("--all", action="store_true", help="every account, plus an index page")
+    report.add_argument("--out", default=None, help="folder (default PULSE_EXPORT_DIR/reports)")
+    report.set_defaults(func=_cmd_report)
 
     bench = sub.add_parser(
         "bench", help="measure the DuckDB build: reference query, full build, incremental day"

@@ -1,0 +1,110 @@
+"""Read the marts dbt built, on DuckDB (read-only, closed promptly) or PostgreSQL.
+
+DuckDB lets one writer or several readers hold a file, never both: every reader here opens
+the file read-only and closes it when the `with` block ends, so run dbt first, then read.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+
+from pulse import paths
+from pulse.errors import PulseError
+
+MART_SCHEMA = "marts"
+
+
+def target() -> str:
+    """The dbt target the project builds on: env PULSE_TARGET, default duckdb."""
+    value = os.environ.get("PULSE_TARGET", "duckdb").strip().lower()
+    if value not in ("duckdb", "postgres"):
+        raise PulseError(f"PULSE_TARGET must be duckdb or postgres, got {value!r}")
+    return value
+
+
+def run_log_schema() -> str:
+    """The schema of the pulse_dbt_runs log table (dbt's target schema)."""
+    return "main" if target() == "duckdb" else os.environ.get("PULSE_PG_SCHEMA", "analytics")
+
+
+@dataclass
+class Warehouse:
+    """A read-only connection to the warehouse the marts live in."""
+
+    kind: str
+    con: Any
+
+    def query(self, sql: str, params: list[Any] | None = None) -> pd.DataFrame:
+        if self.kind == "duckdb":
+            # through Arrow so that DATE columns stay dates (not midnight timestamps)
+            table = self.con.execute(sql, params or []).to_arrow_table()
+            return table.to_pandas(date_as_object=True)
+        with self.con.cursor() as cur:
+            cur.execute(sql.replace("?", "%s"), params or None)
+            columns = [d[0] for d in cur.description]
+            return pd.DataFrame(cur.fetchall(), columns=columns)
+
+    def tables(self, schema: str = MART_SCHEMA) -> list[str]:
+        frame = self.query(
+            "select table_name from information_schema.tables where table_schema = ? "
+            "order by table_name",
+            [schema],
+        )
+        return [str(name) for name in frame["table_name"]]
+
+    def read_table(self, name: str, schema: str = MART_SCHEMA) -> pd.DataFrame:
+        if name not in self.tables(schema):
+            raise PulseError(f"table {schema}.{name} not found: run `make build` (dbt build) first")
+        return self.query(f'select * from "{schema}"."{name}"')
+
+    def last_dbt_run(self) -> dict[str, Any] | None:
+        """The latest row of pulse_dbt_runs (written by dbt's on-run-end), or None."""
+        schema = run_log_schema()
+        if "pulse_dbt_runs" not in self.tables(schema):
+            return None
+        frame = self.query(
+            f'select * from "{schema}".pulse_dbt_runs order by finished_at desc limit 1'
+        )
+        if frame.empty:
+            return None
+        row = frame.iloc[0].to_dict()
+        return {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in row.items()}
+
+
+@contextmanager
+def connect() -> Iterator[Warehouse]:
+    """Open the warehouse read-only; closed when the block ends."""
+    if target() == "duckdb":
+        import duckdb
+
+        db_file = paths.db_path()
+        if not db_file.exists():
+            raise PulseError(f"no database at {db_file}: run `make build` (dbt build) first")
+        try:
+            con = duckdb.connect(str(db_file), read_only=True)
+        except duckdb.Error as exc:
+            raise PulseError(
+                f"cannot open {db_file} read-only: {str(exc).splitlines()[0]}"
+            ) from None
+        try:
+            yield Warehouse("duckdb", con)
+        finally:
+            con.close()
+    else:
+        import psycopg2
+
+        try:
+            con = psycopg2.connect("")
+        except psycopg2.Error as exc:
+            raise PulseError(f"cannot connect to PostgreSQL: {str(exc).strip()}") from None
+        con.set_session(readonly=True, autocommit=True)
+        try:
+            yield Warehouse("postgres", con)
+        finally:
+            con.close()
