@@ -208,7 +208,9 @@ def bench(events: int, work_dir: Path, seed: int = 42, out: Path | None = None) 
         db.unlink(missing_ok=True)
         shutil.rmtree(f"{db}.tmp", ignore_errors=True)
     full = dbt_phase(["build", "--full-refresh", *_BUILD], full_db, day2, "full dbt build")
-    day_before = dbt_phase(["build", *_BUILD], incremental_db, day1, "setup: dbt build of the day before")
+    day_before = dbt_phase(
+        ["build", *_BUILD], incremental_db, day1, "setup: dbt build of the day before"
+    )
     incremental = dbt_phase(
         ["build", *_BUILD], incremental_db, day2, "incremental dbt build after one more day"
     )
