@@ -72,6 +72,7 @@ build: generate dbt-build
 lint: install
 	$(BIN)/ruff check $(ROOT)/scripts $(ROOT)/tests/python
 	$(BIN)/ruff format --check $(ROOT)/scripts $(ROOT)/tests/python
+	@mkdir -p $(TEST_DIR)
 	cd $(ROOT) && PULSE_RAW_PATH=$(TEST_RAW) PULSE_DB_PATH=$(TEST_DIR)/lint.duckdb \
 		$(BIN)/sqlfluff lint --processes 2 models tests macros analyses
 
