@@ -209,6 +209,8 @@ def gate_problems(export_dir: Path, last_run: dict[str, Any] | None) -> list[str
         return problems
     if not validation.get("success"):
         problems.append("the last validation failed (see quality/validation.json)")
+    elif validation.get("complete") is False:
+        problems.append("the last validation checked only some marts (run `pulse validate`)")
     if last_run is not None and validation.get("dbt_invocation_id") != last_run.get(
         "invocation_id"
     ):

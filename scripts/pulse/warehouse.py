@@ -102,7 +102,8 @@ def connect() -> Iterator[Warehouse]:
         try:
             con = psycopg2.connect("")
         except psycopg2.Error as exc:
-            raise PulseError(f"cannot connect to PostgreSQL: {str(exc).strip()}") from None
+            first_line = (str(exc).strip().splitlines() or ["unknown error"])[0]
+            raise PulseError(f"cannot connect to PostgreSQL: {first_line}") from None
         con.set_session(readonly=True, autocommit=True)
         try:
             yield Warehouse("postgres", con)
