@@ -32,10 +32,10 @@ TEST_GENERATE := --accounts 40 --days 120 --seed 7 --bad-row-rate 0.02
 DBT := $(BIN)/dbt
 PULSE := $(BIN)/pulse
 
-.PHONY: help install build generate dbt-build test lint test-python test-dbt test-postgres clean
+.PHONY: help install build generate dbt-build validate export report test lint test-python test-dbt test-postgres clean
 
 help:
-	@echo "make build          install, generate sample data if PULSE_RAW_PATH is empty, dbt build"
+	@echo "make build          install, sample data if PULSE_RAW_PATH is empty, dbt build, validate, export, report"
 	@echo "make test           install, lint (ruff, sqlfluff), dbt build + tests on a small data set, pytest"
 	@echo "make test-postgres  the same dbt project on a throwaway PostgreSQL 15 cluster"
 	@echo "make clean          remove generated data, databases and dbt artefacts (not .venv)"
@@ -67,7 +67,20 @@ dbt-build: install
 	@mkdir -p "$$($(BIN)/python -c 'from pulse import paths; print(paths.db_path().parent)')"
 	$(DBT) build --exclude-resource-type unit_test
 
+# the main job: dbt build, then the quality gate, the exports (with triggers) and the reports
+validate: install
+	$(PULSE) validate
+
+export: install
+	$(PULSE) export --triggers
+
+report: install
+	$(PULSE) report --all
+
 build: generate dbt-build
+	$(MAKE) --no-print-directory -f $(ROOT)/Makefile validate
+	$(MAKE) --no-print-directory -f $(ROOT)/Makefile export
+	$(MAKE) --no-print-directory -f $(ROOT)/Makefile report
 
 lint: install
 	$(BIN)/ruff check $(ROOT)/scripts $(ROOT)/tests/python
