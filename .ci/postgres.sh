@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # make test-postgres: the same dbt project on a throwaway PostgreSQL 15 cluster on 127.0.0.1.
 # Installs PostgreSQL from Debian when missing, starts a private cluster in a temporary
-# folder, loads the raw files (pulse load), runs `dbt build --target postgres`, and always
+# folder, loads the raw files (pulse load), runs `dbt build --target postgres` (then the unit
+# tests, an incremental run, and validate / export / report on the same warehouse), and always
 # stops and removes the cluster.
 set -euo pipefail
 
@@ -50,3 +51,8 @@ export PULSE_TARGET=postgres PULSE_RAW_PATH="$RAW"
 "$BIN/dbt" test --target postgres --select "test_type:unit"
 # a second run takes the incremental path of every incremental model
 "$BIN/dbt" build --target postgres --select "config.materialized:incremental+" --exclude-resource-type unit_test
+# the Python side on the same warehouse: quality gate, export, reports
+export PULSE_EXPORT_DIR="$WORK/exports"
+"$BIN/pulse" validate
+"$BIN/pulse" export --triggers
+"$BIN/pulse" report --all
