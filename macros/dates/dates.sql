@@ -183,3 +183,24 @@
     select {{ i }} as n{{ ' union all' if not loop.last }}
     {%- endfor %}
 {%- endmacro %}
+
+
+{#- Incremental runs of the daily facts: keep the rows of the local days touched by events
+    received after the latest received_at already aggregated in {{ this }}, minus
+    var('lookback_days') (late arrivals). Renders nothing on a full build. -#}
+{% macro pulse_touched_days_filter(events) -%}
+    {%- if is_incremental() -%}
+        where activity_date in (
+            select activity_date
+            from {{ events }}
+            where received_at > (
+                select
+                    {{ dbt.dateadd(
+                        'day', -var('lookback_days'),
+                        "coalesce(max(last_received_at), cast('1900-01-01' as timestamp))"
+                    ) }}
+                from {{ this }}
+            )
+        )
+    {%- endif -%}
+{%- endmacro %}

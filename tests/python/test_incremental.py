@@ -75,8 +75,10 @@ def test_incremental_run_equals_full_refresh(dbt, day_folders, tmp_path):
     full_db = tmp_path / "full.duckdb"
 
     for args, db_file, raw in [
+        (["seed"], incremental_db, day1),
         (["run"], incremental_db, day1),
         (["run"], incremental_db, day2),
+        (["seed"], full_db, day2),
         (["run", "--full-refresh"], full_db, day2),
     ]:
         result = dbt(args, db_file, raw)

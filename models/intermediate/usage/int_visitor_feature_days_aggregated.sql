@@ -23,17 +23,8 @@ events as (
 events_to_aggregate as (
 
     select * from events
-    {% if is_incremental() -%}
-        -- the days touched by events received since the last run, minus the lookback
-        where activity_date in (
-            select activity_date
-            from events
-            where received_at > (
-                select {{ dbt.dateadd('day', -var('lookback_days'), "coalesce(max(last_received_at), cast('1900-01-01' as timestamp))") }}
-                from {{ this }}
-            )
-        )
-    {%- endif %}
+    -- incremental: only the days touched by newly received events
+    {{ pulse_touched_days_filter('events') }}
 
 ),
 

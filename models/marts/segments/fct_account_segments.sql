@@ -37,17 +37,7 @@ flags as (
         usage.count_active_visitors_last_30_days,
         usage.first_active_date,
         usage.last_active_date,
-        usage.first_active_date is null as is_never_active,
-        usage.count_active_days_last_30_days <= {{ var('churn_risk_max_active_days') }}
-        and usage.active_minutes_last_30_days <= {{ var('churn_risk_max_active_minutes') }} as is_churn_risk,
-        usage.count_active_days_last_30_days >= {{ var('healthy_min_active_days') }} as is_healthy,
-        usage.count_active_days_last_30_days = 0 and usage.first_active_date is not null as is_inactive,
-        coalesce(usage.first_active_date >= report_window.window_start_date, false) as is_new,
-        coalesce(
-            {{ pulse_days_between('usage.first_active_date', 'report_window.as_of_date') }}
-            between {{ var('onboarding_min_days') }} and {{ var('onboarding_max_days') }},
-            false
-        ) as is_onboarding_cohort,
+        {{ pulse_lifecycle_segment_flags('usage', 'report_window') }},
         accounts.is_enterprise,
         accounts.is_smb,
         accounts.is_churned
@@ -62,15 +52,7 @@ final as (
 
     select
         *,
-        case
-            when is_never_active then 'never_active'
-            when is_inactive then 'inactive'
-            when is_new then 'new'
-            when is_churn_risk then 'churn_risk'
-            when is_healthy then 'healthy'
-            when is_onboarding_cohort then 'onboarding'
-            else 'active'
-        end as primary_segment,
+        {{ pulse_primary_segment() }} as primary_segment,
         case
             when is_enterprise then 'enterprise'
             when is_smb then 'smb'

@@ -1,0 +1,33 @@
+{#-
+    Lifecycle segment flags (SPEC §4 "Segments") on a usage relation with the columns
+    count_active_days_last_30_days, active_minutes_last_30_days and first_active_date, and a
+    report window relation (window_start_date, as_of_date). Shared by visitor and account
+    segments so both follow the same definitions and vars.
+-#}
+{% macro pulse_lifecycle_segment_flags(usage, report_window) -%}
+    {{ usage }}.first_active_date is null as is_never_active,
+    {{ usage }}.count_active_days_last_30_days <= {{ var('churn_risk_max_active_days') }}
+    and {{ usage }}.active_minutes_last_30_days <= {{ var('churn_risk_max_active_minutes') }} as is_churn_risk,
+    {{ usage }}.count_active_days_last_30_days >= {{ var('healthy_min_active_days') }} as is_healthy,
+    {{ usage }}.count_active_days_last_30_days = 0 and {{ usage }}.first_active_date is not null as is_inactive,
+    coalesce({{ usage }}.first_active_date >= {{ report_window }}.window_start_date, false) as is_new,
+    coalesce(
+        {{ pulse_days_between(usage ~ '.first_active_date', report_window ~ '.as_of_date') }}
+        between {{ var('onboarding_min_days') }} and {{ var('onboarding_max_days') }},
+        false
+    ) as is_onboarding_cohort
+{%- endmacro %}
+
+
+{#- The readable primary segment: the first lifecycle flag that applies, in this order. -#}
+{% macro pulse_primary_segment() -%}
+    case
+        when is_never_active then 'never_active'
+        when is_inactive then 'inactive'
+        when is_new then 'new'
+        when is_churn_risk then 'churn_risk'
+        when is_healthy then 'healthy'
+        when is_onboarding_cohort then 'onboarding'
+        else 'active'
+    end
+{%- endmacro %}
