@@ -19,6 +19,7 @@ How it works
 
 from __future__ import annotations
 
+import calendar
 import json
 import os
 import re
@@ -314,7 +315,11 @@ _LAM_EVENTS = np.array([5.0, 3.6, 2.6, 3.0])  # extra events per session
 _EVENTS_PER_DAY = (1 + _LAM_SESSIONS) * (1 + _LAM_EVENTS)
 _USAGE_LEVEL = np.array([1.0, 0.7, 0.35, 0.3])  # drives NPS
 _WEEKEND_FACTOR = 0.14
+_OLD_ACCOUNT_SHARE = 0.2  # accounts created before the span starts
 _SESSION_GAP_SECONDS = 45.0
+# contract terms in months per plan tier (catalog.PLAN_TIERS order): (first, second), and the
+# chance of the first
+_CONTRACT_TERMS = (((1, 3), 0.7), ((3, 6), 0.65), ((12,), 1.0), ((12,), 1.0))
 
 # Role x product-area affinity (rows: catalog.ROLES, columns: catalog.PRODUCT_AREAS).
 _ROLE_AFFINITY = np.array(
@@ -344,6 +349,11 @@ _FEATURE_RANK_IN_AREA = np.array(
         [f.product_area for f in catalog.FEATURES[:i]].count(feat.product_area)
         for i, feat in enumerate(catalog.FEATURES)
     ]
+)
+# the features of each area, in catalogue order (= rank order within the area)
+_AREA_FEATURES = tuple(
+    np.array([i for i, f in enumerate(catalog.FEATURES) if f.product_area == area])
+    for area in catalog.PRODUCT_AREAS
 )
 # popularity: core features and the first features of an area are clicked most
 _FEATURE_POPULARITY = np.where(_FEATURE_CORE, 3.0, 1.0) / (1.0 + _FEATURE_RANK_IN_AREA) ** 0.9
@@ -817,6 +827,7 @@ class _Block:
     stalled_from: np.ndarray
     churn: np.ndarray
     value_share: np.ndarray
+    value_from: np.ndarray  # no value event before this time (data source connected)
     adopt: np.ndarray  # (n, features) adoption time
     parent: np.ndarray
     arr_now: np.ndarray
@@ -904,10 +915,13 @@ def _plan_block(seed: int, b: int, size: int, span: _Span) -> _Block:
     ahi = np.log(np.array([t.arr_max_usd for t in tiers])[tier])
     arr0 = np.round(np.exp(alo + (ahi - alo) * rng.random(n)), -2)
     arr_mode = rng.choice(3, n, p=[0.83, 0.15, 0.02])
-    # created: half before the span (established), half inside it (new / onboarding cohorts)
-    old = rng.random(n) < 0.5
+    # created: about a fifth before the span (established customers), the rest inside it, so
+    # their onboarding (setup steps, first 90 days) is in the data. Sign-ups taper off over the
+    # span (density 1.5 -> 0.5), so most new accounts are past onboarding at its end.
+    old = rng.random(n) < _OLD_ACCOUNT_SHARE
     before = rng.uniform(20, 900, n) * _DAY
-    inside = rng.uniform(0, max(span.days - 5, 1), n) * _DAY
+    taper = 1.5 - np.sqrt(2.25 - 2.0 * rng.random(n))
+    inside = taper * max(span.days - 5, 1) * _DAY
     created = np.where(old, span.t0 - before, span.t0 + inside).astype(np.int64)
     created = np.minimum(created, span.t1 - 6 * 3600)
     health = rng.beta(2.3, 1.6, n)
@@ -925,75 +939,63 @@ def _plan_block(seed: int, b: int, size: int, span: _Span) -> _Block:
     parent = np.where(
         (rng.random(n) < 0.1) & (idx >= 1) & (idx % heads != 0), pick * heads, -1
     ).astype(np.int64)
-    # renewals on each contract anniversary inside the span
-    u_out = rng.random((n, 4))
-    u_fac = rng.random((n, 4))
-    u_hour = rng.random((n, 4))
-    churn = np.full(n, _BIG, dtype=np.int64)
-    arr_now = arr0.copy()
-    renewals: list[list[_Renewal]] = []
-    renewal_next: list[date | None] = []
-    for i in range(n):
-        created_day = date(1970, 1, 1) + timedelta(days=int(created[i] // _DAY))
-        h = health[i]
-        rows: list[_Renewal] = []
-        k = 1
-        nxt: date | None = None
-        arr = arr0[i]
-        while True:
-            ann = _anniversary(created_day, k)
-            if ann > span.end:
-                nxt = ann
-                break
-            if ann >= span.start and len(rows) < 4:
-                j = len(rows)
-                p_churn = float(np.clip(0.9 - 1.5 * h, 0.03, 0.8))
-                p_contract = float(np.clip(0.5 - 0.6 * h, 0.04, 0.35))
-                p_expand = float(np.clip(1.2 * h - 0.35, 0.03, 0.5))
-                uo = u_out[i, j]
-                if uo < p_churn:
-                    outcome, after = "churned", 0.0
-                elif uo < p_churn + p_contract:
-                    outcome, after = "contracted", round(arr * (0.5 + 0.4 * u_fac[i, j]), -2)
-                elif uo > 1 - p_expand:
-                    outcome, after = "expanded", round(arr * (1.1 + 0.5 * u_fac[i, j]), -2)
-                else:
-                    outcome, after = "renewed", arr
-                rows.append(_Renewal(ann, outcome, arr, after))
-                if outcome == "churned":
-                    t = (ann - date(1970, 1, 1)).days * _DAY + int((9 + 8 * u_hour[i, j]) * 3600)
-                    churn[i] = min(t, span.t1 - 60)
-                    nxt = ann
-                    break
-                arr = after
-            k += 1
-        arr_now[i] = arr
-        renewals.append(rows)
-        renewal_next.append(nxt)
-    churned = churn < _BIG
-    stalled = (~churned) & (rng.random(n) < np.clip(0.34 - 0.45 * health, 0.0, 0.3))
-    stalled_from = np.where(stalled, span.t1 - rng.uniform(20, 75, n) * _DAY, float(_BIG)).astype(
-        np.int64
+    # contracts renew every term (by tier: starter monthly or quarterly, growth quarterly or
+    # semi-annual, business and enterprise annual); weak accounts churn at a renewal, strong
+    # ones renew or expand. Own stream: the plan draws that follow stay where they were.
+    # (planned once the visitors are known: who still uses the product at a renewal counts)
+    rng.random(3 * n * 4)  # (the draws of the former anniversary-only renewals)
+    u_stall = rng.random(n)
+    stall_days = rng.uniform(20, 75, n)
+    # value events (reports shared, dashboards published, ...): a share of the account's events
+    # that grows with engagement; engaged accounts also have more events per seat, so they reach
+    # several value events per seat and month and weak ones do not. Some accounts (mostly weak
+    # ones) use the product but hardly ever get to value.
+    value_share = np.minimum((0.02 + 0.2 * health) * rng.lognormal(0.0, 0.3, n), 0.3)
+    no_value = rng.random(n) < np.clip(0.46 - 0.5 * health, 0.04, 0.38)
+    value_share = np.where(no_value, 0.0015, value_share)
+    # product areas are adopted one after another (analytics, where the dashboards are, first),
+    # and each goes deeper over time: its core feature first, then the others in catalogue
+    # order. Engaged accounts and large teams go deep (>= 3 features) in several areas; weak
+    # ones stay basic in a few.
+    n_areas = len(catalog.PRODUCT_AREAS)
+    h2 = health[:, None]
+    team = np.log2(seats / 20)
+    breadth = 6.0 * (health - 0.3) + 0.3 * team + rng.normal(0.0, 0.6, n)
+    n_deep = np.clip(np.round(breadth), 0, n_areas).astype(np.int64)
+    n_used = np.clip(n_deep + rng.integers(0, 3, n), 1, n_areas)
+    area_key = rng.random((n, n_areas))
+    area_key[:, 0] = -1.0  # analytics first
+    area_rank = np.argsort(np.argsort(area_key, axis=1), axis=1)
+    deep_depth = 3 + (rng.random((n, n_areas, 2)) < 0.5).sum(axis=2)
+    basic_depth = 1 + (rng.random((n, n_areas)) < 0.4)
+    area_depth = np.where(
+        area_rank < n_deep[:, None],
+        deep_depth,
+        np.where(area_rank < n_used[:, None], basic_depth, 0),
     )
-    value_share = 0.004 + 0.075 * health**2
-    # feature adoption: core features early, advanced ones later or never (weak accounts)
-    never_p = np.where(
-        _FEATURE_CORE[None, :],
-        0.25 * (1 - health)[:, None],
-        np.clip(0.8 - 0.75 * health, 0.05, 0.85)[:, None],
+    # when each area is taken up: gaps in adoption order
+    area_gap = rng.exponential(1.0, (n, n_areas)) * (8 * _DAY) * (1.7 - h2)
+    area_gap[:, 0] = 0
+    area_t = np.take_along_axis(
+        np.cumsum(np.take_along_axis(area_gap, np.argsort(area_rank, axis=1), axis=1), axis=1),
+        area_rank,
+        axis=1,
     )
-    never = rng.random((n, _N_FEATURES)) < never_p
-    mean_delay = (4 + 22 * _FEATURE_RANK_IN_AREA)[None, :] * (1.6 - health)[:, None] * _DAY
-    adopt = created[:, None] + (rng.exponential(1.0, (n, _N_FEATURES)) * mean_delay).astype(
-        np.int64
-    )
+    feat_gap = rng.exponential(1.0, (n, _N_FEATURES)) * (8 * _DAY) * (1.7 - h2)
+    feat_gap[:, _FEATURE_RANK_IN_AREA == 0] = 0
+    # time after the area's adoption: cumulative gaps over the features of the same area
+    feat_rel = np.zeros((n, _N_FEATURES))
+    for cols in _AREA_FEATURES:
+        feat_rel[:, cols] = np.cumsum(feat_gap[:, cols], axis=1)
+    adopt = created[:, None] + (area_t[:, _FEATURE_AREA] + feat_rel).astype(np.int64)
+    never = _FEATURE_RANK_IN_AREA[None, :] >= area_depth[:, _FEATURE_AREA]
     adopt = np.where(never, _BIG, adopt)
     adopt[:, 0] = created  # everyone sees the dashboards
-    # setup: 7 ordered steps over the first weeks; some accounts never finish
-    full = rng.random(n) < np.where(health > 0.35, 0.85, 0.35)
+    # setup: 7 ordered steps over days to weeks; some accounts never finish
+    full = rng.random(n) < np.where(health > 0.35, 0.95, 0.6)
     setup_n = np.where(full, len(catalog.SETUP_STEPS), rng.integers(1, len(catalog.SETUP_STEPS), n))
     gaps = (
-        rng.exponential(1.0, (n, len(catalog.SETUP_STEPS))) * (2.5 * _DAY) * (1.6 - health)[:, None]
+        rng.exponential(1.0, (n, len(catalog.SETUP_STEPS))) * (2.5 * _DAY) * (1.7 - health)[:, None]
     )
     gaps[:, 0] = rng.uniform(120, 1800, n)
     setup_rel = np.cumsum(gaps, axis=1).astype(np.int64)
@@ -1032,17 +1034,39 @@ def _plan_block(seed: int, b: int, size: int, span: _Span) -> _Block:
     v_persona = (rng.random(v)[:, None] > cw[:, :3]).sum(axis=1)
     acreated = created[v_acct]
     age = span.t1 - acreated
+    latest = np.maximum(span.t1 - 3600, acreated + 60)
+    # the admin and the champion start on the first day; the admin runs the setup steps
+    admin_start = np.minimum(created + rng.uniform(60, 7200, n), latest[vis_first]).astype(np.int64)
+    setup_t = admin_start[:, None] + setup_rel
+    # teammates join in the days after they are invited (setup step 4); without an invitation
+    # they trickle in; some are hired or added much later
+    invited = np.where(setup_n >= 4, setup_t[:, 3], _BIG)[v_acct]
+    later = rng.random(v) < 0.25
     delay = np.where(
-        rng.random(v) < 0.6, rng.exponential(30 * _DAY, v), rng.random(v) * np.maximum(age, 1)
+        later,
+        rng.random(v) * np.maximum(age, 1),
+        np.where(
+            invited < _BIG,
+            invited - acreated + rng.exponential(5 * _DAY, v),
+            rng.exponential(40 * _DAY, v),
+        ),
     )
-    delay = np.where(v_k < 2, rng.uniform(60, 7200, v), delay)
-    v_start = (acreated + delay).astype(np.int64)
-    v_start = np.minimum(v_start, np.maximum(span.t1 - 3600, acreated + 60))
+    delay = np.where(v_k == 0, admin_start[v_acct] - acreated, delay)
+    delay = np.where(v_k == 1, rng.uniform(60, 7200, v), delay)
+    v_start = np.minimum(acreated + delay, latest).astype(np.int64)
     lo_stop = v_start + 5 * _DAY
     hi_stop = span.t1 - _DAY
     stop_at = (lo_stop + rng.random(v) * np.maximum(hi_stop - lo_stop, 0)).astype(np.int64)
     stops = (v_persona == 3) | (rng.random(v) < 0.04)
     v_stop = np.where(stops & (hi_stop > lo_stop), stop_at, _BIG)
+    churn, arr_now, renewals, renewal_next = _plan_renewals(
+        _rng(seed, _S_PLAN, b, 1), tier, created, health, arr0, span, vis_first, v_start, v_stop
+    )
+    churned = churn < _BIG
+    # people join a churned account only before it churns
+    v_start = np.minimum(v_start, np.maximum(churn[v_acct] - 3600, acreated + 60))
+    stalled = (~churned) & (u_stall < np.clip(0.34 - 0.45 * health, 0.0, 0.3))
+    stalled_from = np.where(stalled, span.t1 - stall_days * _DAY, float(_BIG)).astype(np.int64)
     # champion risk: the sponsor (champion, sometimes the admin) leaves, the account stays
     risk = (~churned) & (rng.random(n) < 0.2) & (n_vis >= 3)
     sponsor = vis_first + np.where(rng.random(n) < 0.7, 1, 0)
@@ -1087,8 +1111,9 @@ def _plan_block(seed: int, b: int, size: int, span: _Span) -> _Block:
                 emails.append(addr.title())
             else:
                 emails.append(addr)
-    admin_start = v_start[vis_first]
-    setup_t = admin_start[:, None] + setup_rel
+    # value events start once a data source is connected (setup step 3), after a first-value lag
+    first_value_lag = (rng.exponential(1.0, n) * (5 * _DAY) * (1.7 - health)).astype(np.int64)
+    value_from = np.where(setup_n >= 3, setup_t[:, 2] + first_value_lag, _BIG)
 
     return _Block(
         index=b,
@@ -1109,6 +1134,7 @@ def _plan_block(seed: int, b: int, size: int, span: _Span) -> _Block:
         stalled_from=stalled_from,
         churn=churn,
         value_share=value_share,
+        value_from=value_from,
         adopt=adopt,
         parent=parent,
         arr_now=arr_now,
@@ -1135,11 +1161,89 @@ def _plan_block(seed: int, b: int, size: int, span: _Span) -> _Block:
     )
 
 
-def _anniversary(d: date, years: int) -> date:
-    try:
-        return d.replace(year=d.year + years)
-    except ValueError:  # 29 February
-        return d.replace(year=d.year + years, day=28)
+def _add_months(d: date, months: int) -> date:
+    y, m = divmod(d.month - 1 + months, 12)
+    return date(d.year + y, m + 1, min(d.day, calendar.monthrange(d.year + y, m + 1)[1]))
+
+
+def _plan_renewals(
+    rng: np.random.Generator,
+    tier: np.ndarray,
+    created: np.ndarray,
+    health: np.ndarray,
+    arr0: np.ndarray,
+    span: _Span,
+    vis_first: np.ndarray,
+    v_start: np.ndarray,
+    v_stop: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray, list[list[_Renewal]], list[date | None]]:
+    """Renewals inside the span, every contract term after `created`: (churn time, current ARR,
+    renewals, next renewal date) per account. Churn happens at a renewal, with a chance that
+    falls with health (per term: a monthly contract has twelve chances a year to be cancelled,
+    each smaller); expansions and contractions likewise. An account where nobody uses the
+    product any more (all its visitors stopped) rarely renews. Usage fades before a churn
+    (`_activity`)."""
+    n = len(tier)
+    u_term = rng.random(n)
+    term = np.zeros(n, dtype=np.int64)
+    for t, (months, p_first) in enumerate(_CONTRACT_TERMS):
+        term = np.where(tier == t, np.where(u_term < p_first, months[0], months[-1]), term)
+    slots = span.days // 28 + 2  # at most one renewal every 28 days
+    u_out = rng.random((n, slots))
+    u_fac = rng.random((n, slots))
+    u_hour = rng.random((n, slots))
+    # chance per annual renewal; a term of m months takes (m / 12) ** 0.3 of it
+    p_churn_year = 0.005 + 0.95 / (1 + np.exp((health - 0.42) / 0.07))
+    p_contract_year = np.clip(0.5 - 0.6 * health, 0.04, 0.35)
+    p_expand_year = np.clip(1.2 * health - 0.35, 0.03, 0.5)
+    share = (term / 12) ** 0.3
+    churn = np.full(n, _BIG, dtype=np.int64)
+    arr_now = arr0.copy()
+    renewals: list[list[_Renewal]] = []
+    renewal_next: list[date | None] = []
+    epoch = date(1970, 1, 1)
+    for i in range(n):
+        created_day = epoch + timedelta(days=int(created[i] // _DAY))
+        m = int(term[i])
+        # the first term that ends on or after the span start
+        behind = (span.start.year - created_day.year) * 12 + span.start.month - created_day.month
+        k = max(1, behind // m)
+        while k > 1 and _add_months(created_day, (k - 1) * m) >= span.start:
+            k -= 1
+        rows: list[_Renewal] = []
+        arr = float(arr0[i])
+        while True:
+            day = _add_months(created_day, k * m)
+            if day > span.end:
+                break
+            if day >= span.start:
+                j = len(rows)
+                uo, uf = u_out[i, j], u_fac[i, j]
+                p_churn = p_churn_year[i] * share[i]
+                noon = (day - epoch).days * _DAY + _DAY // 2
+                users = slice(int(vis_first[i]), int(vis_first[i + 1]) if i + 1 < n else None)
+                if not ((v_start[users] < noon) & (v_stop[users] > noon)).any():
+                    p_churn = max(p_churn, 0.85)
+                p_contract = p_contract_year[i] * share[i]
+                p_expand = p_expand_year[i] * share[i]
+                if uo < p_churn:
+                    rows.append(_Renewal(day, "churned", arr, 0.0))
+                    t = (day - epoch).days * _DAY + int((9 + 8 * u_hour[i, j]) * 3600)
+                    churn[i] = min(t, span.t1 - 60)
+                    break
+                if uo < p_churn + p_contract:
+                    outcome, after = "contracted", round(arr * (0.5 + 0.4 * uf), -2)
+                elif uo > 1 - p_expand:
+                    outcome, after = "expanded", round(arr * (1.1 + 0.5 * uf), -2)
+                else:
+                    outcome, after = "renewed", arr
+                rows.append(_Renewal(day, outcome, arr, after))
+                arr = after
+            k += 1
+        arr_now[i] = arr
+        renewals.append(rows)
+        renewal_next.append(day)
+    return churn, arr_now, renewals, renewal_next
 
 
 def _activity(blk: _Block, span: _Span) -> np.ndarray:
@@ -1154,7 +1258,7 @@ def _activity(blk: _Block, span: _Span) -> np.ndarray:
     churn = blk.churn[a][:, None]
     ok = (day_start + _DAY > start) & (day_start < blk.v_stop[:, None]) & (day_start < churn)
     ok &= ~((day_start >= blk.v_gap0[:, None]) & (day_start < blk.v_gap1[:, None]))
-    ramp = 0.35 + 0.65 * np.clip((mid - start) / (40 * _DAY), 0.0, 1.0)
+    ramp = 0.35 + 0.65 * np.clip((mid - start) / (18 * _DAY), 0.0, 1.0)
     fade = np.clip((churn - mid) / (60 * _DAY), 0.0, 1.0) ** 1.3
     stall = np.where(day_start >= blk.stalled_from[a][:, None], 0.005, 1.0)
     base = (_P_ACTIVE[blk.v_persona] * (0.35 + 0.75 * blk.health[a]))[:, None]
@@ -1270,6 +1374,8 @@ def _block_events(blk: _Block, span: _Span, seed: int, vis_base: int) -> dict[st
             + browser[click_idx]
         )
 
+    # before the account has connected its data, would-be value events are ordinary track events
+    cat = np.where((cat == _CAT_VALUE) & (t < blk.value_from[ev_acct]), _CAT_TRACK, cat)
     m = cat == _CAT_VALUE
     etype[m] = _T_TRACK
     name[m] = _N_VALUE0 + np.minimum(

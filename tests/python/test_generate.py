@@ -13,7 +13,7 @@ import os
 import subprocess
 import sys
 from collections import Counter
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -613,6 +613,65 @@ def test_data_carries_signal(
         "join u using (visitor_id) where try_cast(score as int) between 0 and 10"
     ).fetchone()[0]
     assert corr > 0.2
+
+
+def test_accounts_go_through_the_customer_journey(
+    dirty_con: duckdb.DuckDBPyConnection,
+) -> None:
+    """Milestone signal (SPEC §4 "Customer milestones"): onboarding in the data, value events
+    per seat that separate accounts, product areas adopted to different depths."""
+    con = dirty_con
+    con.execute(
+        "create or replace temp table journey_events as select distinct on (e.event_id) "
+        f"{ts('e.occurred_at')} as occ, coalesce(e.account_id, v.account_id) as account_id, "
+        "e.event_type, e.event_name, e.feature_id from events e "
+        "join visitors v using (visitor_id) join accounts a "
+        "on a.account_id = coalesce(e.account_id, v.account_id) "
+        f"where {ts('e.occurred_at')} is not null"
+    )
+    steps = ", ".join(f"('{s.event_name}', {s.step_number})" for s in catalog.SETUP_STEPS)
+    setup = con.execute(
+        f"with steps(event_name, step) as (values {steps}), "
+        "done as (select account_id, step, min(occ) as occ from journey_events "
+        "join steps using (event_name) where event_type = 'track' group by 1, 2), "
+        "per_account as (select account_id, count(*) as n, "
+        "bool_and(occ >= coalesce(before, occ)) as in_order from (select *, lag(occ) over "
+        "(partition by account_id order by step) as before from done) group by 1) "
+        "select count(*), count(*) filter (where n = 7), count(*) filter (where not in_order), "
+        "(select count(*) from accounts where account_id like 'acc_0%') from per_account"
+    ).fetchone()
+    onboarded, complete, out_of_order, accounts = setup
+    # most accounts were created inside the span: their setup is in the data, in step order;
+    # most finish it, some do not
+    assert 0.6 * accounts <= onboarded <= 0.9 * accounts
+    assert 0.5 * onboarded <= complete < onboarded
+    assert out_of_order == 0
+    # value events per seat in the last complete month: engaged accounts reach 4, others not
+    values = ", ".join(f"'{name}'" for name in catalog.VALUE_EVENTS)
+    month_end = END.replace(day=1)
+    month_start = (month_end - timedelta(days=1)).replace(day=1)
+    per_seat = con.execute(
+        "select count(*) filter (where n >= 4), count(*) filter (where n > 0 and n < 4) from "
+        "(select account_id, count(*) / any_value(greatest(coalesce(try_cast(try_cast("
+        "seats_purchased as double) as int), 0), 1)) as n from journey_events "
+        "join accounts using (account_id) "
+        f"where event_type = 'track' and event_name in ({values}) "
+        f"and occ >= '{month_start}' and occ < '{month_end}' group by 1)"
+    ).fetchone()
+    assert per_seat[0] >= 3 and per_seat[1] >= 3
+    # product areas: some accounts use >= 3 features in >= 3 areas, others stay basic
+    mature = dict(
+        con.execute(
+            "select least(n_mature, 3), count(*) from (select account_id, "
+            "count(*) filter (where n >= 3) as n_mature from (select account_id, product_area, "
+            "count(distinct feature_id) as n from journey_events join features "
+            "using (feature_id) where event_type = 'feature_click' "
+            f"and occ >= timestamp '{END}' - interval 89 day group by 1, 2) group by 1) "
+            "group by 1"
+        ).fetchall()
+    )
+    assert mature.get(3, 0) >= 3
+    assert mature.get(0, 0) + mature.get(1, 0) >= 3
 
 
 def test_clean_run_has_no_dirt(clean: tuple[Path, dict[str, Any]]) -> None:
