@@ -161,7 +161,7 @@ def bench(events: int, work_dir: Path, seed: int = 42, out: Path | None = None) 
     work = work_dir / f"events-{events}-seed-{seed}"
     work.mkdir(parents=True, exist_ok=True)
     day1, day2, rows, arriving = _prepare_data(work, events, seed)
-    memory_limit = os.environ.get("PULSE_DUCKDB_MEMORY_LIMIT", "6GB")
+    memory_limit = os.environ.get("PULSE_DUCKDB_MEMORY_LIMIT", "5GB")
 
     results: dict[str, Any] = {
         "events": rows,
