@@ -53,37 +53,13 @@ source_batch as (
 
 ),
 
-{% if is_incremental() %}
-previous_run as (
+{{ pulse_changed_days_ctes('usage_daily', '_pulse_source_batch_at', 'metric_date') }}
 
-    select
-        max(_pulse_source_batch_at) as source_batch_at,
-        max(metric_date) as last_metric_date
-    from {{ this }}
-
-),
-
-changed_days as (
-
-    select min(usage_daily.metric_date) as first_changed_date
-    from usage_daily
-    cross join previous_run
-    where usage_daily._pulse_source_batch_at > previous_run.source_batch_at
-
-),
-
-{% endif %}
 bounds as (
 
     select
-        {% if is_incremental() -%}
-            least(
-                coalesce(changed_days.first_changed_date, {{ pulse_add_days('previous_run.last_metric_date', 1) }}),
-                {{ pulse_add_days('previous_run.last_metric_date', 1 - var('health_lookback_days')) }}
-            )
-        {%- else -%}
-            report_window.first_activity_date
-        {%- endif %} as start_date,
+        {{ pulse_incremental_start_date('report_window.first_activity_date', var('health_lookback_days')) }}
+            as start_date,
         report_window.as_of_date as end_date
     from report_window
     {%- if is_incremental() %}

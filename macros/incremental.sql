@@ -1,0 +1,47 @@
+{#-
+    The incremental history models (fct_account_usage_daily, fct_account_health_daily) write
+    one row per account and metric_date and stamp each row with _pulse_source_batch_at, the
+    latest batch of their upstream model they were computed from. On an incremental run they
+    recompute the metric days from the earliest day their upstream rebuilt since then.
+-#}
+
+{#- CTEs previous_run and changed_days (incremental runs only; each ends with a comma). -#}
+{% macro pulse_changed_days_ctes(upstream, batch_column, date_column) -%}
+    {%- if is_incremental() %}
+previous_run as (
+
+    select
+        max(_pulse_source_batch_at) as source_batch_at,
+        max(metric_date) as last_metric_date
+    from {{ this }}
+
+),
+
+changed_days as (
+
+    select min({{ upstream }}.{{ date_column }}) as first_changed_date
+    from {{ upstream }}
+    cross join previous_run
+    where {{ upstream }}.{{ batch_column }} > previous_run.source_batch_at
+
+),
+    {%- endif %}
+{%- endmacro %}
+
+
+{#- The first metric day to write: on a full build full_start; on an incremental run the
+    earliest changed day, or the day after the last one written, and at least the last
+    recompute_days days. Needs the CTEs above cross-joined in. -#}
+{% macro pulse_incremental_start_date(full_start, recompute_days=0) -%}
+    {%- if is_incremental() -%}
+        coalesce(
+            least(
+                coalesce(changed_days.first_changed_date, {{ pulse_add_days('previous_run.last_metric_date', 1) }}),
+                {{ pulse_add_days('previous_run.last_metric_date', 1 - recompute_days) }}
+            ),
+            {{ full_start }}
+        )
+    {%- else -%}
+        {{ full_start }}
+    {%- endif -%}
+{%- endmacro %}
