@@ -89,11 +89,12 @@ lint: install
 	cd $(ROOT) && PULSE_RAW_PATH=$(TEST_RAW) PULSE_DB_PATH=$(TEST_DIR)/lint.duckdb \
 		$(BIN)/sqlfluff lint --processes 2 models tests macros analyses
 
+# new test data: the test database is built again from scratch (--full-refresh in test-dbt)
 $(TEST_RAW)/_manifest.json: $(VENV)/.installed $(wildcard $(ROOT)/scripts/pulse/generate.py $(ROOT)/scripts/pulse/catalog.py)
 	$(PULSE) generate $(TEST_GENERATE) --out $(TEST_RAW) --quiet
 
 test-dbt: install $(TEST_RAW)/_manifest.json
-	PULSE_RAW_PATH=$(TEST_RAW) PULSE_DB_PATH=$(TEST_DB) $(DBT) build --exclude-resource-type unit_test
+	PULSE_RAW_PATH=$(TEST_RAW) PULSE_DB_PATH=$(TEST_DB) $(DBT) build --full-refresh --exclude-resource-type unit_test
 	PULSE_RAW_PATH=$(TEST_RAW) PULSE_DB_PATH=$(TEST_DB) $(DBT) test --select "test_type:unit"
 
 test-python: install $(TEST_RAW)/_manifest.json

@@ -204,3 +204,34 @@
         )
     {%- endif -%}
 {%- endmacro %}
+
+
+{#-
+    Distinct members (visitors, features, ...) per account over a rolling window, for every day
+    of `spine` (one column date_day). `uses` has one row per account_id, member and
+    activity_date. A member used on day u counts on metric days u .. u + window_days - 1, cut
+    at its next use, so each (member, metric day) pair appears once: no 30x join.
+    Returns account_id, metric_date, <count_column>.
+-#}
+{% macro pulse_rolling_distinct_count(uses, member_column, spine, window_days, count_column) -%}
+    select
+        coverage.account_id,
+        {{ spine }}.date_day as metric_date,
+        count(*) as {{ count_column }}
+    from (
+        select
+            account_id,
+            activity_date as covered_from_date,
+            {{ pulse_add_days('activity_date', window_days - 1) }} as window_end_date,
+            {{ pulse_add_days(
+                'lead(activity_date) over (partition by account_id, ' ~ member_column ~ ' order by activity_date)', -1
+            ) }} as next_use_eve_date
+        from {{ uses }}
+    ) as coverage
+    inner join {{ spine }}
+        on
+            coverage.covered_from_date <= {{ spine }}.date_day
+            and coverage.window_end_date >= {{ spine }}.date_day
+            and (coverage.next_use_eve_date is null or coverage.next_use_eve_date >= {{ spine }}.date_day)
+    group by coverage.account_id, {{ spine }}.date_day
+{%- endmacro %}

@@ -12,8 +12,9 @@ The suites are not written by hand: every data test the dbt project declares on 
     expect_row_count     -> ExpectTableRowCountToEqual
     relationships        -> ExpectColumnValuesToBeInSet (values of the referenced column)
 
-plus ExpectTableRowCountToBeBetween(min_value=0) on every mart, so an empty mart shows in the
-docs. Tests that cannot be mapped are listed as "not_mapped" in the results.
+plus ExpectTableRowCountToBeBetween(min_value=1) on every dim_ and fct_ mart: an empty one means
+a broken build (an rpt_ list may rightly be empty, so it gets no row-count check).
+Tests that cannot be mapped are listed as "not_mapped" in the results.
 
 The marts are read once, read-only, through `pulse.warehouse` (DuckDB or PostgreSQL); the
 connection is closed before GX runs on the in-memory dataframes (GX's pandas data source: its
@@ -299,13 +300,17 @@ def build_plan(manifest: dict[str, Any], dbt_vars: dict[str, Any] | None = None)
     }
     marts = {name: _relation(manifest["nodes"][unique_id]) for unique_id, name in ids.items()}
     checks: dict[str, list[Check]] = {
-        name: [
-            Check(
-                model=name,
-                expectation="ExpectTableRowCountToBeBetween",
-                kwargs={"min_value": 0},
-            )
-        ]
+        name: (
+            []
+            if name.startswith("rpt_")
+            else [
+                Check(
+                    model=name,
+                    expectation="ExpectTableRowCountToBeBetween",
+                    kwargs={"min_value": 1},
+                )
+            ]
+        )
         for name in marts
     }
     not_mapped: list[dict[str, Any]] = []

@@ -8,8 +8,7 @@
     late events correct the history they fall into.
 
     Distinct visitors and features over a rolling window are counted with "coverage"
-    intervals: a visitor active on day u is counted on metric days u .. u + window - 1, cut
-    at the visitor's next active day, so each (visitor, metric day) pair appears once.
+    intervals (macro pulse_rolling_distinct_count): no 30x join.
 -#}
 {{ config(
     materialized='incremental',
@@ -153,89 +152,33 @@ rolling as (
 
 ),
 
-visitor_uses as (
+depth_feature_days as (
 
-    select
-        account_id,
-        visitor_id,
-        activity_date,
-        lead(activity_date) over (partition by account_id, visitor_id order by activity_date) as next_date
-    from active_visitor_days
-
-),
-
-feature_uses as (
-
-    select
-        account_id,
-        feature_id,
-        activity_date,
-        lead(activity_date) over (partition by account_id, feature_id order by activity_date) as next_date
-    from (
-        select distinct
-            feature_days.account_id,
-            feature_days.feature_id,
-            feature_days.activity_date
-        from feature_days
-        inner join depth_features
-            on feature_days.feature_id = depth_features.feature_id
-        cross join reach
-        where feature_days.activity_date between reach.reach_start_date and reach.end_date
-    ) as depth_feature_days
-
-),
-
-visitor_coverage as (
-
-    select
-        account_id,
-        activity_date as covered_from_date,
-        {{ pulse_add_days('activity_date', window_days - 1) }} as window_end_date,
-        {{ pulse_add_days('next_date', -1) }} as next_use_eve_date
-    from visitor_uses
-
-),
-
-feature_coverage as (
-
-    select
-        account_id,
-        activity_date as covered_from_date,
-        {{ pulse_add_days('activity_date', window_days - 1) }} as window_end_date,
-        {{ pulse_add_days('next_date', -1) }} as next_use_eve_date
-    from feature_uses
+    select distinct
+        feature_days.account_id,
+        feature_days.feature_id,
+        feature_days.activity_date
+    from feature_days
+    inner join depth_features
+        on feature_days.feature_id = depth_features.feature_id
+    cross join reach
+    where feature_days.activity_date between reach.reach_start_date and reach.end_date
 
 ),
 
 distinct_visitors as (
 
-    select
-        visitor_coverage.account_id,
-        spine.date_day as metric_date,
-        count(*) as count_active_visitors
-    from visitor_coverage
-    inner join spine
-        on
-            visitor_coverage.covered_from_date <= spine.date_day
-            and visitor_coverage.window_end_date >= spine.date_day
-            and (visitor_coverage.next_use_eve_date is null or visitor_coverage.next_use_eve_date >= spine.date_day)
-    group by visitor_coverage.account_id, spine.date_day
+    {{ pulse_rolling_distinct_count(
+        'active_visitor_days', 'visitor_id', 'spine', window_days, 'count_active_visitors'
+    ) }}
 
 ),
 
 distinct_depth_features as (
 
-    select
-        feature_coverage.account_id,
-        spine.date_day as metric_date,
-        count(*) as count_depth_features_used
-    from feature_coverage
-    inner join spine
-        on
-            feature_coverage.covered_from_date <= spine.date_day
-            and feature_coverage.window_end_date >= spine.date_day
-            and (feature_coverage.next_use_eve_date is null or feature_coverage.next_use_eve_date >= spine.date_day)
-    group by feature_coverage.account_id, spine.date_day
+    {{ pulse_rolling_distinct_count(
+        'depth_feature_days', 'feature_id', 'spine', window_days, 'count_depth_features_used'
+    ) }}
 
 ),
 
