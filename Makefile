@@ -35,7 +35,7 @@ PULSE := $(BIN)/pulse
 .PHONY: help install build generate dbt-build validate export report test lint test-python test-dbt test-postgres clean
 
 help:
-	@echo "make build          install, sample data if PULSE_RAW_PATH is empty, dbt build, validate, export, report"
+	@echo "make build          install, sample data (only into an empty data/raw), dbt build, validate, export, report"
 	@echo "make test           install, lint (ruff, sqlfluff), dbt build + tests on a small data set, pytest"
 	@echo "make test-postgres  the same dbt project on a throwaway PostgreSQL 15 cluster"
 	@echo "make clean          remove generated data, databases and dbt artefacts (not .venv)"
@@ -52,14 +52,11 @@ $(VENV)/.installed: $(ROOT)/requirements.lock $(ROOT)/pyproject.toml
 
 install: $(VENV)/.installed
 
-# Sample data only when the raw folder has no raw table yet (never overwrites your data).
+# Sample data only for the default sample folder (data/raw), and only when it is empty or
+# missing. A PULSE_RAW_PATH of your own is never written to: a missing folder or table is a
+# one-line error from dbt's landing step.
 generate: install
-	@raw="$$($(BIN)/python -c 'from pulse import paths; print(paths.raw_path())')"; \
-	if ls "$$raw"/*.csv "$$raw"/*.parquet >/dev/null 2>&1; then \
-		echo "raw data found in $$raw"; \
-	else \
-		$(PULSE) generate --out "$$raw"; \
-	fi
+	$(PULSE) generate --if-missing
 
 # The production build skips dbt unit tests (they run in `make test`): a unit test of an
 # incremental model needs the model to exist already.

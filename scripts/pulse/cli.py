@@ -41,7 +41,16 @@ def _date(text: str) -> date:
 def _cmd_generate(args: argparse.Namespace) -> int:
     from pulse.generate import generate
 
-    out = paths.resolve(args.out) if args.out else paths.raw_path()
+    out = paths.resolve(args.out) if args.out else paths.sample_path()
+    if args.if_missing:
+        # `make build`: a sample only for the default raw folder, and only when it is empty
+        raw = paths.raw_path()
+        if raw != paths.sample_path():
+            return 0
+        if raw.is_dir() and any(raw.iterdir()):
+            print(f"raw data found in {raw}")
+            return 0
+        out = raw
     manifest = generate(
         out_dir=out,
         accounts=args.accounts,
@@ -52,6 +61,7 @@ def _cmd_generate(args: argparse.Namespace) -> int:
         end_date=args.end_date,
         events=args.events,
         progress=not args.quiet,
+        overwrite=args.overwrite,
     )
     total = sum(t["rows_written"] for t in manifest["tables"].values())
     events = manifest["tables"]["events"]["rows_written"]
@@ -126,7 +136,23 @@ def build_parser() -> argparse.ArgumentParser:
         default=date(2026, 3, 31),
         help="last day of data (default 2026-03-31)",
     )
-    gen.add_argument("--out", default=None, help="output folder (default: $PULSE_RAW_PATH)")
+    gen.add_argument(
+        "--out",
+        default=None,
+        help="output folder: missing, empty or written by pulse generate "
+        "(default: the sample folder data/raw)",
+    )
+    gen.add_argument(
+        "--overwrite",
+        action="store_true",
+        help="write into a folder that holds other files too (replaces only <table>.csv|parquet)",
+    )
+    gen.add_argument(
+        "--if-missing",
+        action="store_true",
+        help="only when PULSE_RAW_PATH is the default sample folder and it is empty or missing "
+        "(what make build runs); otherwise do nothing",
+    )
     gen.add_argument("--quiet", action="store_true", help="no progress bar")
     gen.set_defaults(func=_cmd_generate)
 

@@ -1486,7 +1486,33 @@ def _bad_counts(rate: float, clean: int, kinds: Sequence[str]) -> dict[str, int]
     return {k: each for k in kinds}
 
 
-def _prepare_out_dir(out_dir: Path) -> Path:
+MANIFEST = "_manifest.json"
+
+
+def generated_files(out_dir: Path) -> set[Path] | None:
+    """The files `pulse generate` wrote into out_dir (its manifest included), or None when
+    out_dir holds no generator manifest. A manifest is written before the tables, so an
+    interrupted run still owns its files."""
+    try:
+        manifest = json.loads((out_dir / MANIFEST).read_text(encoding="utf-8"))
+        files = {out_dir / MANIFEST}
+        for table in manifest["tables"].values():
+            files.add(out_dir / table["file"])
+        if "generator_version" not in manifest:
+            return None
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    return files
+
+
+def _files_under(folder: Path) -> list[Path]:
+    return sorted(p for p in folder.rglob("*") if not p.is_dir())
+
+
+def _prepare_out_dir(out_dir: Path, overwrite: bool = False) -> Path:
+    """Make out_dir ready for a new sample. It may be missing, empty or written by `pulse
+    generate` (its files are replaced); anything else is refused unless `overwrite`, and even
+    then only the files this run writes are replaced: nothing else is ever removed."""
     out_dir = Path(out_dir)
     if out_dir.exists() and not out_dir.is_dir():
         raise PulseError(f"output folder {out_dir} is a file, not a folder")
@@ -1496,14 +1522,36 @@ def _prepare_out_dir(out_dir: Path) -> Path:
         raise PulseError(f"cannot create output folder {out_dir}: {exc.strerror or exc}") from None
     if not os.access(out_dir, os.W_OK | os.X_OK):
         raise PulseError(f"output folder {out_dir} is not writable")
-    old_files = [out_dir / f"{t}.{ext}" for t in TABLES for ext in ("csv", "parquet")]
-    for path in [*old_files, out_dir / "_manifest.json"]:  # a format switch leaves no stale file
+    ours = generated_files(out_dir) or set()
+    foreign = [p for p in _files_under(out_dir) if p not in ours]
+    if foreign and not overwrite:
+        more = f" and {len(foreign) - 1:,} more" if len(foreign) > 1 else ""
+        raise PulseError(
+            f"{out_dir} holds files pulse generate did not write "
+            f"({foreign[0].relative_to(out_dir)}{more}); choose an empty folder "
+            "or pass --overwrite to replace the sample tables in it"
+        )
+    # a format switch leaves no stale file: our old tables go; with --overwrite, the files of
+    # the names this run writes (<table>.csv / .parquet) go too, and nothing else
+    doomed = set(ours)
+    if overwrite:
+        doomed |= {out_dir / f"{t}.{ext}" for t in TABLES for ext in ("csv", "parquet")}
+        doomed.add(out_dir / MANIFEST)
+    for path in sorted(doomed):
         try:
             if path.is_file() or path.is_symlink():
                 path.unlink()
         except OSError as exc:
             raise PulseError(f"cannot remove old file {path}: {exc.strerror or exc}") from None
     return out_dir
+
+
+def _write_manifest(out_dir: Path, manifest: dict[str, Any]) -> None:
+    text = json.dumps(manifest, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+    try:
+        (out_dir / MANIFEST).write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise PulseError(f"cannot write {out_dir / MANIFEST}: {exc.strerror}") from None
 
 
 def generate(
@@ -1516,8 +1564,11 @@ def generate(
     end_date: date = date(2026, 3, 31),
     events: int | None = None,
     progress: bool = True,
+    overwrite: bool = False,
 ) -> dict[str, Any]:
     """Write the nine raw tables and `_manifest.json` to `out_dir`; return the manifest.
+
+    out_dir must be missing, empty or written by an earlier `generate` (see _prepare_out_dir).
 
     `events`, when given, picks the number of accounts so that about that many event rows
     are written (and `accounts` is ignored).
@@ -1538,7 +1589,16 @@ def generate(
         raise PulseError(f"end_date must be a date, got {end_date!r}")
     if end_date.year < 1975 or end_date.year > 9000:
         raise PulseError(f"end_date {end_date} is out of range")
-    out_dir = _prepare_out_dir(Path(out_dir))
+    out_dir = _prepare_out_dir(Path(out_dir), overwrite)
+    # claim the files before writing them: an interrupted run leaves a folder we still own
+    _write_manifest(
+        out_dir,
+        {
+            "generator_version": GENERATOR_VERSION,
+            "complete": False,
+            "tables": {t: {"file": f"{t}.{fmt}"} for t in TABLES},
+        },
+    )
 
     span = _span(end_date, days)
     size = _block_size(days)
@@ -1582,11 +1642,8 @@ def generate(
             "late_rows": c.late,
             "bad_rows": dict(sorted(c.bad.items())),
         }
-    text = json.dumps(manifest, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
-    try:
-        (out_dir / "_manifest.json").write_text(text, encoding="utf-8")
-    except OSError as exc:
-        raise PulseError(f"cannot write {out_dir / '_manifest.json'}: {exc.strerror}") from None
+    manifest["complete"] = True
+    _write_manifest(out_dir, manifest)
     return manifest
 
 

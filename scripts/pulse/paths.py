@@ -35,3 +35,8 @@ def db_path() -> Path:
 
 def export_dir() -> Path:
     return knob("PULSE_EXPORT_DIR")
+
+
+def sample_path() -> Path:
+    """The default sample folder: the only place sample data is written without --out."""
+    return resolve(DEFAULTS["PULSE_RAW_PATH"])

@@ -1,0 +1,58 @@
+"""dbt-duckdb plugin: SQL functions the landing macro (`land_raw_files`) needs from Python.
+
+Registered on every dbt connection by `plugins:` in profiles/profiles.yml:
+- `pulse_raw_files(raw_dir, table)`: JSON `{"files": [...]}` (pulse.rawfiles.table_files) or
+  `{"error": "<one line>"}`;
+- `pulse_file_sha256(path)`: the content checksum of a file;
+- `pulse_csv_header(path)`: JSON `{"header": [...]}` or `{"error": "<one line>"}`.
+Errors come back as values, so the macro can stop the run with one line naming the file.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from dbt.adapters.duckdb.plugins import BasePlugin
+
+from pulse import rawfiles
+
+
+def _raw_files(raw_dir: str, table: str) -> str:
+    try:
+        return json.dumps({"files": rawfiles.table_files(raw_dir, table)})
+    except rawfiles.RawLayoutError as exc:
+        return json.dumps({"error": str(exc)})
+    except OSError as exc:
+        return json.dumps({"error": f"cannot read {exc.filename}: {exc.strerror}"})
+
+
+def _sha256(path: str) -> str:
+    return rawfiles.sha256(path)
+
+
+def _csv_header(path: str) -> str:
+    try:
+        return json.dumps({"header": rawfiles.csv_header(path)})
+    except rawfiles.RawLayoutError as exc:
+        return json.dumps({"error": str(exc)})
+    except OSError as exc:
+        return json.dumps({"error": f"cannot read {path}: {exc.strerror}"})
+
+
+class Plugin(BasePlugin):
+    def initialize(self, plugin_config: dict[str, Any]) -> None:
+        pass
+
+    def configure_connection(self, conn: Any) -> None:
+        for name, func in (
+            ("pulse_raw_files", _raw_files),
+            ("pulse_file_sha256", _sha256),
+            ("pulse_csv_header", _csv_header),
+        ):
+            try:
+                conn.remove_function(name)
+            except Exception:  # noqa: BLE001 - not registered on this connection yet
+                pass
+            params = ["VARCHAR", "VARCHAR"] if name == "pulse_raw_files" else ["VARCHAR"]
+            conn.create_function(name, func, params, "VARCHAR", side_effects=True)
