@@ -45,7 +45,7 @@ as_pg "$PGBIN/pg_ctl" -D "$WORK/data" -l "$WORK/server.log" -w \
 export PGHOST=127.0.0.1 PGPORT="$PORT" PGUSER=postgres PGDATABASE=pulse PGPASSWORD=""
 "$PGBIN/createdb" pulse
 
-export PULSE_TARGET=postgres PULSE_RAW_PATH="$RAW"
+export PULSE_TARGET=postgres PULSE_RAW_PATH="$RAW" PULSE_DB_PATH="$WORK/pulse.duckdb"
 "$BIN/pulse" load --target postgres --raw-path "$RAW"
 "$BIN/dbt" build --target postgres --exclude-resource-type unit_test
 "$BIN/dbt" test --target postgres --select "test_type:unit"

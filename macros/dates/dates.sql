@@ -185,22 +185,22 @@
 {%- endmacro %}
 
 
-{#- Incremental runs of the daily facts: keep the rows of the local days touched by events
-    received after the latest received_at already aggregated in {{ this }}, minus
-    var('lookback_days') (late arrivals). Renders nothing on a full build. -#}
+{#- Incremental daily facts: keep only the local days touched by the events staged since
+    the last run (every staged event carries the _load_id of the landing that brought it; the
+    fact stores the highest it has seen as _pulse_load_id), plus the days a re-delivery moved
+    an event away from. Late events of any age are found: no look-back window. Renders nothing
+    on a full build. -#}
 {% macro pulse_touched_days_filter(events) -%}
     {%- if is_incremental() -%}
         where activity_date in (
             select activity_date
             from {{ events }}
-            where received_at > (
-                select
-                    {{ dbt.dateadd(
-                        'day', -var('lookback_days'),
-                        "coalesce(max(last_received_at), cast('1900-01-01' as timestamp))"
-                    ) }}
-                from {{ this }}
-            )
+            where _load_id > (select coalesce(max(_pulse_load_id), 0) from {{ this }})
+            union
+            select _replaced_activity_date
+            from {{ events }}
+            where _load_id > (select coalesce(max(_pulse_load_id), 0) from {{ this }})
+                and _replaced_activity_date is not null
         )
     {%- endif -%}
 {%- endmacro %}

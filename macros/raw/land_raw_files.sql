@@ -1,10 +1,13 @@
 {#-
     on-run-start entry point.
-    - DuckDB: land the raw files of PULSE_RAW_PATH into the raw schema (see land_raw_files).
+    - DuckDB: land the new raw files of PULSE_RAW_PATH into the raw schema (see land_raw_files).
     - PostgreSQL: create the safe-parsing functions the staging models call.
 -#}
 {% macro pulse_on_run_start() %}
     {%- if execute and flags.WHICH in ('run', 'build', 'test', 'seed', 'run-operation', 'show', 'compile', 'retry') -%}
+        {%- if flags.WHICH != 'compile' -%}
+            {{ pulse_store_raw_contract() }}
+        {%- endif -%}
         {%- if target.type == 'duckdb' and flags.WHICH != 'compile' -%}
             {{ land_raw_files() }}
         {%- elif target.type == 'postgres' -%}
@@ -15,19 +18,41 @@
 {% endmacro %}
 
 
+{#- Stop the run with one line (dbt prints it after "Compilation Error"). -#}
+{% macro pulse_fail(message) %}
+    {{ exceptions.raise_compiler_error("Customer Pulse: " ~ message) }}
+{% endmacro %}
+
+
+{#- A SQL string literal. -#}
+{% macro pulse_quote(text) -%}
+    '{{ text | replace("'", "''") }}'
+{%- endmacro %}
+
+
 {#-
-    DuckDB only: read each raw table's file (`<table>.csv` or `<table>.parquet` in
-    PULSE_RAW_PATH) into `raw.<table>` (every contract column as text, plus _source_file) and
-    the lines that cannot be parsed at all into `raw.<table>__unparseable` (file, line number,
-    error, raw line). A table whose file is unchanged since the last landing (same path, size
-    and modification time, as logged in raw._pulse_loads) is not read again; pass
-    --vars '{reload_raw: true}' to force it.
+    DuckDB only: incremental landing of the raw files (SPEC §3).
+
+    The files of each raw table (the layout rule is pulse.rawfiles.table_files, called through
+    the DuckDB plugin pulse.duckdb_plugin) are compared with raw._pulse_files, the log of the
+    files landed before (path, size, stat fingerprint, SHA-256, load id):
+    - a new file is read once: its rows are appended to raw.<table> (every contract column as
+      text, plus _source_file, _source_row and _load_id) and the lines that cannot be parsed
+      at all to raw.<table>__unparseable;
+    - an unchanged file (same stat fingerprint, or a new fingerprint with the same content
+      checksum, as `cp -p` or `rsync -a` leave it) is not read again;
+    - a changed or removed file: for the small tables (staged in full every run) its old rows
+      are removed and the new content landed, so the marts follow it exactly; for a table staged
+      incrementally (events) the run stops with one line naming the file and the full-refresh
+      command.
+    --full-refresh (or --vars '{reload_raw: true}') lands every file again from scratch.
+    Raw files are only ever read.
 -#}
 {% macro land_raw_files() %}
     {%- set raw_dir = pulse_raw_path() -%}
     {%- set schema = var('raw_schema', 'raw') -%}
     {%- set contract = pulse_raw_contract() -%}
-    {%- set force = var('reload_raw', false) -%}
+    {%- set from_scratch = flags.FULL_REFRESH or var('reload_raw', false) -%}
     {% do run_query('create schema if not exists ' ~ schema) %}
     {#- the same safe parser PostgreSQL gets as a function, for freshness checks -#}
     {% do run_query(
@@ -35,113 +60,201 @@
         ~ 'create or replace macro ' ~ target.schema ~ '.pulse_try_timestamp_utc(value) as ('
         ~ pulse_parse_timestamp('value') ~ ')'
     ) %}
+    {%- set log_table = schema ~ '._pulse_files' -%}
     {% do run_query(
-        'create table if not exists ' ~ schema ~ '._pulse_loads ('
-        ~ 'table_name varchar, source_file varchar, file_size bigint, file_modified_at timestamptz, '
-        ~ 'rows_loaded bigint, lines_unparseable bigint, loaded_at timestamptz)'
+        'create table if not exists ' ~ log_table ~ ' (table_name varchar, raw_path varchar, '
+        ~ 'source_file varchar, file_format varchar, file_size bigint, mtime_ns bigint, '
+        ~ 'ctime_ns bigint, inode bigint, sha256 varchar, load_id bigint, rows_loaded bigint, '
+        ~ 'lines_unparseable bigint, landed_at timestamptz)'
     ) %}
+    {%- set load_id = run_query('select coalesce(max(load_id), 0) + 1 from ' ~ log_table).rows[0][0] -%}
     {%- for table_name, spec in contract.items() -%}
-        {%- set files = run_query(
-            "select filename, size, last_modified from read_blob('" ~ raw_dir ~ "/" ~ table_name
-            ~ ".*') where filename like '%.csv' or filename like '%.parquet' order by filename"
-        ) -%}
-        {%- if files | length == 0 -%}
-            {{ exceptions.raise_compiler_error(
-                "Customer Pulse: no raw file for table '" ~ table_name ~ "' in " ~ raw_dir
-                ~ " (expected " ~ table_name ~ ".csv or " ~ table_name ~ ".parquet). Set PULSE_RAW_PATH"
-                ~ " or run `pulse generate` for sample data.") }}
-        {%- elif files | length > 1 -%}
-            {{ exceptions.raise_compiler_error(
-                "Customer Pulse: both " ~ table_name ~ ".csv and " ~ table_name ~ ".parquet are in "
-                ~ raw_dir ~ "; keep one.") }}
+        {%- set listing = fromjson(run_query(
+            'select pulse_raw_files(' ~ pulse_quote(raw_dir) ~ ', ' ~ pulse_quote(table_name) ~ ')'
+        ).rows[0][0]) -%}
+        {%- if 'error' in listing -%}
+            {{ pulse_fail(listing['error']) }}
         {%- endif -%}
-        {%- set file = files.rows[0] -%}
-        {%- set previous = run_query(
-            "select count(*) from " ~ schema ~ "._pulse_loads where table_name = '" ~ table_name
-            ~ "' and source_file = '" ~ file[0] ~ "' and file_size = " ~ file[1]
-            ~ " and file_modified_at = '" ~ file[2] ~ "'::timestamptz"
-            ~ " and exists (select 1 from information_schema.tables where table_schema = '" ~ schema
-            ~ "' and table_name = '" ~ table_name ~ "__unparseable')"
-        ) -%}
-        {%- if force or previous.rows[0][0] == 0 -%}
-            {% do log("Customer Pulse: landing " ~ file[0], info=true) %}
-            {% do land_raw_file(table_name, spec, file[0], schema) %}
+        {%- set exists = run_query(
+            "select count(*) from information_schema.tables where table_schema = '" ~ schema
+            ~ "' and table_name in ('" ~ table_name ~ "', '" ~ table_name ~ "__unparseable')"
+        ).rows[0][0] == 2 -%}
+        {%- if from_scratch or not exists -%}
+            {% do pulse_create_raw_tables(table_name, spec, schema) %}
+            {% do run_query('delete from ' ~ log_table ~ " where table_name = '" ~ table_name ~ "'") %}
+        {%- endif -%}
+        {%- set landed = {} -%}
+        {%- for row in run_query(
+            'select source_file, file_size, mtime_ns, ctime_ns, inode, sha256, raw_path, '
+            ~ "strftime(landed_at, '%Y-%m-%d %H:%M UTC') from " ~ log_table
+            ~ " where table_name = '" ~ table_name ~ "'"
+        ).rows -%}
+            {%- do landed.update({row[0]: row}) -%}
+        {%- endfor -%}
+        {%- set to_land = [] -%}
+        {%- set gone = [] -%}
+        {%- set listed = [] -%}
+        {%- for file in listing['files'] -%}
+            {%- do listed.append(file['path']) -%}
+            {%- set before = landed.get(file['path']) -%}
+            {%- if before is none -%}
+                {%- do to_land.append(file) -%}
+            {%- elif [before[1], before[2], before[3], before[4]] != [file['size'], file['mtime_ns'], file['ctime_ns'], file['inode']] -%}
+                {%- set checksum = run_query('select pulse_file_sha256(' ~ pulse_quote(file['path']) ~ ')').rows[0][0] -%}
+                {%- if checksum == before[5] -%}
+                    {#- same content (copied with its times kept): remember the new fingerprint -#}
+                    {% do run_query(
+                        'update ' ~ log_table ~ ' set mtime_ns = ' ~ file['mtime_ns'] ~ ', ctime_ns = '
+                        ~ file['ctime_ns'] ~ ', inode = ' ~ file['inode'] ~ " where table_name = '"
+                        ~ table_name ~ "' and source_file = " ~ pulse_quote(file['path'])
+                    ) %}
+                {%- else -%}
+                    {%- do gone.append([file['path'], 'changed', before[7]]) -%}
+                    {%- do to_land.append(file) -%}
+                {%- endif -%}
+            {%- endif -%}
+        {%- endfor -%}
+        {%- for path, before in landed.items() if path not in listed -%}
+            {%- do gone.append([path, 'removed', before[7], before[6]]) -%}
+        {%- endfor -%}
+        {%- if gone and spec['contract'].get('incremental') -%}
+            {%- set first = gone[0] -%}
+            {%- if first[1] == 'removed' and first[3] != raw_dir -%}
+                {{ pulse_fail(
+                    "PULSE_RAW_PATH changed from " ~ first[3] ~ " to " ~ raw_dir ~ " since raw table '"
+                    ~ table_name ~ "' was landed; rebuild from scratch with `dbt build --full-refresh`"
+                    ~ " (make build FULL_REFRESH=1)") }}
+            {%- endif -%}
+            {{ pulse_fail(
+                "raw file " ~ first[0] ~ " " ~ first[1] ~ " since it was landed on " ~ first[2]
+                ~ ((" (and " ~ (gone | length - 1) ~ " more)") if gone | length > 1 else "")
+                ~ "; the staged " ~ table_name ~ " cannot follow it in place: rebuild from scratch"
+                ~ " with `dbt build --full-refresh` (make build FULL_REFRESH=1)") }}
+        {%- endif -%}
+        {%- for item in gone -%}
+            {% do log("Customer Pulse: raw file " ~ item[0] ~ " " ~ item[1] ~ "; its rows are replaced", info=true) %}
             {% do run_query(
-                "delete from " ~ schema ~ "._pulse_loads where table_name = '" ~ table_name ~ "'; "
-                ~ "insert into " ~ schema ~ "._pulse_loads select '" ~ table_name ~ "', '" ~ file[0]
-                ~ "', " ~ file[1] ~ ", '" ~ file[2] ~ "'::timestamptz, "
-                ~ "(select count(*) from " ~ schema ~ "." ~ table_name ~ "), "
-                ~ "(select count(*) from " ~ schema ~ "." ~ table_name ~ "__unparseable), now()"
+                'delete from ' ~ schema ~ '.' ~ table_name ~ ' where _source_file = ' ~ pulse_quote(item[0]) ~ '; '
+                ~ 'delete from ' ~ schema ~ '.' ~ table_name ~ '__unparseable where _source_file = ' ~ pulse_quote(item[0]) ~ '; '
+                ~ 'delete from ' ~ log_table ~ " where table_name = '" ~ table_name ~ "' and source_file = " ~ pulse_quote(item[0])
             ) %}
+        {%- endfor -%}
+        {%- for file in to_land -%}
+            {% do log("Customer Pulse: landing " ~ file['path'], info=true) %}
+            {% do land_raw_file(table_name, spec, file, schema, load_id, log_table, raw_dir) %}
+        {%- endfor -%}
+        {%- if spec['contract'].get('must_have_rows') -%}
+            {%- set rows = run_query('select count(*) from ' ~ schema ~ '.' ~ table_name).rows[0][0] -%}
+            {%- if rows == 0 -%}
+                {{ pulse_fail(
+                    "raw table '" ~ table_name ~ "' has no rows (" ~ listed | join(', ')
+                    ~ "); a build needs at least one row of " ~ table_name) }}
+            {%- endif -%}
         {%- endif -%}
     {%- endfor -%}
 {% endmacro %}
 
 
-{% macro land_raw_file(table_name, spec, path, schema) %}
-    {%- set is_csv = path.endswith('.csv') -%}
+{#- raw.<table> (contract columns as text + _source_file, _source_row, _load_id) and its
+    raw.<table>__unparseable, empty. -#}
+{% macro pulse_create_raw_tables(table_name, spec, schema) %}
+    {% do run_query(
+        'create or replace table ' ~ schema ~ '.' ~ table_name ~ ' ('
+        ~ spec['columns'] | join(' varchar, ') ~ ' varchar, _source_file varchar, _source_row bigint, _load_id bigint); '
+        ~ 'create or replace table ' ~ schema ~ '.' ~ table_name ~ '__unparseable ('
+        ~ '_source_file varchar, _line_number bigint, error_type varchar, error_message varchar, '
+        ~ 'raw_line varchar, _load_id bigint)'
+    ) %}
+{% endmacro %}
+
+
+{#- Append one raw file to raw.<table> and log it in raw._pulse_files. CSV is read by its
+    header names (any order, extra columns ignored, BOM and CRLF allowed) with no type or
+    dialect sniffing, so a bad line anywhere (even a 2 MB one) is a quarantined line, never a
+    failed build. -#}
+{% macro land_raw_file(table_name, spec, file, schema, load_id, log_table, raw_dir) %}
+    {%- set path = file['path'] -%}
+    {%- set is_csv = file['format'] == 'csv' -%}
     {%- set rejects = 'pulse_rejects_' ~ table_name -%}
     {%- if is_csv -%}
+        {%- set header = fromjson(run_query('select pulse_csv_header(' ~ pulse_quote(path) ~ ')').rows[0][0]) -%}
+        {%- if 'error' in header -%}
+            {{ pulse_fail(header['error']) }}
+        {%- endif -%}
+        {%- set file_columns = header['header'] -%}
         {%- set reader -%}
-            read_csv('{{ path }}', header = true, all_varchar = true, delim = ',', quote = '"',
-                escape = '"', strict_mode = true, filename = true, store_rejects = true,
-                rejects_table = '{{ rejects }}', rejects_scan = '{{ rejects }}_scan')
+            read_csv({{ pulse_quote(path) }}, header = true, auto_detect = false, delim = ',',
+                quote = '"', escape = '"', strict_mode = true, store_rejects = true,
+                rejects_table = '{{ rejects }}', rejects_scan = '{{ rejects }}_scan',
+                columns = { {%- for name in file_columns -%}
+                    {{ pulse_quote(name) }}: 'VARCHAR'{{ ', ' if not loop.last }}
+                {%- endfor -%} })
         {%- endset -%}
     {%- else -%}
-        {%- set reader = "read_parquet('" ~ path ~ "', filename = true)" -%}
+        {%- set reader = 'read_parquet(' ~ pulse_quote(path) ~ ')' -%}
+        {%- set file_columns = [] -%}
+        {%- for row in run_query('describe select * from ' ~ reader).rows -%}
+            {%- do file_columns.append(row[0]) -%}
+        {%- endfor -%}
     {%- endif -%}
     {#- which contract columns does the file have? (by header name, any order, extras ignored) -#}
-    {%- set described = run_query("describe select * from " ~ reader ~ " limit 0") -%}
-    {%- set present = [] -%}
-    {%- for row in described.rows -%}
-        {%- do present.append(row[0] | lower | trim) -%}
-    {%- endfor -%}
-    {%- for column in spec['required'] -%}
-        {%- if column not in present -%}
-            {{ exceptions.raise_compiler_error(
-                "Customer Pulse: " ~ path ~ " has no column '" ~ column ~ "' (required by the raw"
-                ~ " contract, SPEC §3). Columns found: " ~ present | join(', ')) }}
-        {%- endif -%}
-    {%- endfor -%}
     {%- set names = {} -%}
-    {%- for row in described.rows -%}
-        {%- do names.update({row[0] | lower | trim: row[0]}) -%}
+    {%- for name in file_columns -%}
+        {%- if (name | lower | trim) in names -%}
+            {{ pulse_fail(path ~ ": the header names column '" ~ (name | lower | trim) ~ "' twice; which one holds the data is ambiguous, so the file is not read") }}
+        {%- endif -%}
+        {%- do names.update({name | lower | trim: name}) -%}
+    {%- endfor -%}
+    {%- for column in spec['required'] if column not in names -%}
+        {{ pulse_fail(
+            path ~ " has no column '" ~ column ~ "' (required by the raw contract of " ~ table_name
+            ~ "); columns found: " ~ names.keys() | join(', ')) }}
     {%- endfor -%}
     {%- set landing -%}
-        create or replace table {{ schema }}.{{ table_name }} as
+        insert into {{ schema }}.{{ table_name }}
         select
             {%- for column in spec['columns'] %}
-            {% if column in present -%}
-                cast("{{ names[column] }}" as varchar)
+            {% if column in names -%}
+                cast("{{ names[column] | replace('"', '""') }}" as varchar)
             {%- else -%}
                 cast(null as varchar)
             {%- endif %} as {{ column }},
             {%- endfor %}
-            filename as _source_file
+            {{ pulse_quote(path) }} as _source_file,
+            row_number() over () as _source_row,
+            {{ load_id }} as _load_id
         from {{ reader }}
     {%- endset -%}
+    {#- rows of this file from an interrupted earlier landing (not in the log) go first -#}
+    {% do run_query(
+        'delete from ' ~ schema ~ '.' ~ table_name ~ ' where _source_file = ' ~ pulse_quote(path) ~ '; '
+        ~ 'delete from ' ~ schema ~ '.' ~ table_name ~ '__unparseable where _source_file = ' ~ pulse_quote(path) ~ '; '
+        ~ 'drop table if exists ' ~ rejects ~ '; drop table if exists ' ~ rejects ~ '_scan'
+    ) %}
     {% do run_query(landing) %}
     {%- if is_csv -%}
         {%- set unparseable -%}
-            create or replace table {{ schema }}.{{ table_name }}__unparseable as
+            insert into {{ schema }}.{{ table_name }}__unparseable
             select
-                scans.file_path as _source_file,
+                {{ pulse_quote(path) }} as _source_file,
                 errors.line as _line_number,
                 string_agg(distinct cast(errors.error_type as varchar), '; ') as error_type,
                 min(errors.error_message) as error_message,
-                trim(min(errors.csv_line), chr(10) || chr(13)) as raw_line
+                trim(min(errors.csv_line), chr(10) || chr(13)) as raw_line,
+                {{ load_id }} as _load_id
             from {{ rejects }} as errors
-            inner join {{ rejects }}_scan as scans
-                on errors.scan_id = scans.scan_id and errors.file_id = scans.file_id
-            group by 1, 2
+            group by errors.line
         {%- endset -%}
         {% do run_query(unparseable) %}
         {% do run_query('drop table if exists ' ~ rejects ~ '; drop table if exists ' ~ rejects ~ '_scan') %}
-    {%- else -%}
-        {% do run_query(
-            'create or replace table ' ~ schema ~ '.' ~ table_name ~ '__unparseable ('
-            ~ '_source_file varchar, _line_number bigint, error_type varchar, error_message varchar,'
-            ~ ' raw_line varchar)'
-        ) %}
     {%- endif -%}
+    {% do run_query(
+        'insert into ' ~ log_table ~ ' select ' ~ pulse_quote(table_name) ~ ', ' ~ pulse_quote(raw_dir) ~ ', '
+        ~ pulse_quote(path) ~ ', ' ~ pulse_quote(file['format']) ~ ', ' ~ file['size'] ~ ', '
+        ~ file['mtime_ns'] ~ ', ' ~ file['ctime_ns'] ~ ', ' ~ file['inode'] ~ ', '
+        ~ 'pulse_file_sha256(' ~ pulse_quote(path) ~ '), ' ~ load_id ~ ', '
+        ~ '(select count(*) from ' ~ schema ~ '.' ~ table_name ~ ' where _source_file = ' ~ pulse_quote(path) ~ '), '
+        ~ '(select count(*) from ' ~ schema ~ '.' ~ table_name ~ '__unparseable where _source_file = ' ~ pulse_quote(path) ~ '), '
+        ~ 'now()'
+    ) %}
 {% endmacro %}

@@ -1,56 +1,68 @@
 {#-
-    The raw input contract (SPEC §3): the nine raw tables, their columns in contract order,
-    and which columns are required. Landing, loading and the docs all read it from here.
+    The raw input contract (SPEC §3) is data: the `raw_contract` meta and the columns of the
+    raw tables in models/staging/<source>/_<source>__sources.yml. Landing, the base models,
+    the generator (scripts/pulse/contract.py reads the same YAML) and the tests all read it.
+
+    Per table (source meta `raw_contract`):
+      key             columns that identify a row (a second row with the same key is a
+                      duplicate_key, or for `duplicates: deliveries` a re-delivery)
+      keep_first_by   which of several rows with one key is kept (earliest first)
+      duplicates      `deliveries`: re-deliveries are counted in the _duplicates model
+      incremental     staged incrementally: a changed or removed file stops the run
+      must_have_rows  an empty table stops the run with one line
+    Per column (in contract order; data_type is the type the raw text must parse as: text,
+    timestamp, date, number, integer, boolean), column meta:
+      required, accepted_values (+ other_value: unlisted values become this instead of being
+      rejected), min (below it: invalid_value), min_var / max_var / out_of_range (a range set
+      by vars and the reason outside it), default (the column used when this one is empty),
+      references (the raw table whose key this column names), default_via (when empty, take
+      the value of the row another column references: an event's account is its visitor's).
+
+    Returns {table: {source, columns, required, types, meta, contract}} (empty while dbt
+    parses the project: the graph is only filled at execution).
 -#}
 {% macro pulse_raw_contract() %}
-    {{ return({
-        'accounts': {
-            'columns': ['account_id', 'account_name', 'parent_account_id', 'plan_tier', 'arr_usd',
-                        'seats_purchased', 'industry', 'region', 'csm_owner', 'created_at',
-                        'renewal_date', 'churned_at'],
-            'required': ['account_id', 'created_at'],
-        },
-        'visitors': {
-            'columns': ['visitor_id', 'account_id', 'email', 'role', 'created_at'],
-            'required': ['visitor_id', 'account_id'],
-        },
-        'events': {
-            'columns': ['event_id', 'occurred_at', 'received_at', 'visitor_id', 'account_id',
-                        'event_type', 'event_name', 'feature_id', 'properties'],
-            'required': ['event_id', 'occurred_at', 'visitor_id', 'event_type'],
-            'accepted': {'event_type': ['page_view', 'feature_click', 'track', 'guide_seen', 'guide_dismissed']},
-        },
-        'features': {
-            'columns': ['feature_id', 'feature_name', 'product_area', 'is_core_event'],
-            'required': ['feature_id'],
-        },
-        'nps_responses': {
-            'columns': ['response_id', 'visitor_id', 'account_id', 'score', 'comment', 'responded_at'],
-            'required': ['response_id', 'visitor_id', 'score', 'responded_at'],
-        },
-        'poll_responses': {
-            'columns': ['response_id', 'poll_id', 'question', 'visitor_id', 'account_id', 'response',
-                        'responded_at'],
-            'required': ['response_id', 'poll_id', 'visitor_id', 'responded_at'],
-        },
-        'support_tickets': {
-            'columns': ['ticket_id', 'account_id', 'visitor_id', 'opened_at', 'resolved_at', 'status',
-                        'priority'],
-            'required': ['ticket_id', 'account_id', 'opened_at'],
-            'accepted': {'status': ['open', 'pending', 'resolved', 'closed']},
-        },
-        'crm_activities': {
-            'columns': ['activity_id', 'account_id', 'activity_type', 'occurred_at', 'sentiment'],
-            'required': ['activity_id', 'account_id', 'occurred_at'],
-            'accepted': {'activity_type': ['meeting', 'call', 'email', 'qbr', 'onsite'],
-                         'sentiment': ['positive', 'neutral', 'negative']},
-        },
-        'renewals': {
-            'columns': ['account_id', 'renewal_date', 'outcome', 'arr_before_usd', 'arr_after_usd'],
-            'required': ['account_id', 'renewal_date', 'outcome'],
-            'accepted': {'outcome': ['renewed', 'churned', 'expanded', 'contracted']},
-        },
-    }) }}
+    {%- set contract = {} -%}
+    {%- if execute and not graph.get('sources') -%}
+        {#- dbt compiles unit tests against an empty graph: read the copy on-run-start stored -#}
+        {%- set stored = run_query('select contract from ' ~ target.schema ~ '._pulse_raw_contract') -%}
+        {{ return(fromjson(stored.rows[0][0])) }}
+    {%- elif execute -%}
+        {%- for node in graph.sources.values() | sort(attribute='unique_id') -%}
+            {%- set table_meta = node.config.meta.get('raw_contract') if node.config.meta else none -%}
+            {%- if table_meta is not none -%}
+                {%- set columns = [] -%}
+                {%- set types = {} -%}
+                {%- set column_meta = {} -%}
+                {%- for column in node.columns.values() if column.data_type -%}
+                    {%- do columns.append(column.name) -%}
+                    {%- do types.update({column.name: column.data_type}) -%}
+                    {%- do column_meta.update({column.name: column.config.meta or {}}) -%}
+                {%- endfor -%}
+                {%- do contract.update({node.name: {
+                    'source': node.source_name,
+                    'columns': columns,
+                    'required': columns | select('in', column_meta | dictsort | selectattr('1.required') | map(attribute='0') | list) | list,
+                    'types': types,
+                    'meta': column_meta,
+                    'contract': table_meta,
+                }}) -%}
+            {%- endif -%}
+        {%- endfor -%}
+    {%- endif -%}
+    {{ return(contract) }}
+{% endmacro %}
+
+{#- on-run-start: store the contract as JSON in <schema>._pulse_raw_contract, for the unit
+    tests (compiled without the graph). A cache of the YAML, rewritten every run. -#}
+{% macro pulse_store_raw_contract() %}
+    {% do run_query(
+        'create schema if not exists ' ~ target.schema ~ '; '
+        ~ 'drop table if exists ' ~ target.schema ~ '._pulse_raw_contract; '
+        ~ 'create table ' ~ target.schema ~ '._pulse_raw_contract as select '
+        ~ pulse_quote(tojson(pulse_raw_contract())) ~ ' as contract'
+    ) %}
+    {% if target.type == 'postgres' %}{% do run_query('commit') %}{% endif %}
 {% endmacro %}
 
 {#- The version of the raw contract: recorded in the run log; a change makes the next run

@@ -73,7 +73,10 @@ def _cmd_load(args: argparse.Namespace) -> int:
     from pulse.load import load_postgres
 
     raw = paths.resolve(args.raw_path) if args.raw_path else paths.raw_path()
-    counts = load_postgres(raw, schema=args.schema, dsn=args.dsn)
+    landing = paths.resolve(args.landing_db) if args.landing_db else None
+    counts = load_postgres(
+        raw, schema=args.schema, dsn=args.dsn, landing=landing, full_refresh=args.full_refresh
+    )
     for table, rows in counts.items():
         print(f"{args.schema}.{table}: {rows:,} rows")
     return 0
@@ -165,6 +168,15 @@ def build_parser() -> argparse.ArgumentParser:
     load.add_argument("--schema", default="raw", help="schema to load into (default raw)")
     load.add_argument(
         "--dsn", default="", help="libpq connection string (default: the PG* environment variables)"
+    )
+    load.add_argument(
+        "--landing-db",
+        default=None,
+        help="DuckDB file that remembers the landed files (default: pulse_landing.duckdb "
+        "beside PULSE_DB_PATH)",
+    )
+    load.add_argument(
+        "--full-refresh", action="store_true", help="land every raw file again from scratch"
     )
     load.set_defaults(func=_cmd_load)
 

@@ -51,6 +51,9 @@ def run_dbt(
     if not quiet:
         sys.stderr.write(proc.stdout)
     if proc.returncode != 0:
+        ours = [line.strip() for line in proc.stdout.splitlines() if "Customer Pulse: " in line]
+        if ours:  # our own one-line error (a missing table, a changed file, ...)
+            raise PulseError(ours[-1].split("Customer Pulse: ", 1)[1])
         tail = " | ".join(line.strip() for line in proc.stdout.strip().splitlines()[-5:])
         raise PulseError(f"`dbt {' '.join(args)}` failed: {tail}")
     return proc

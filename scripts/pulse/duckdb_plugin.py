@@ -10,6 +10,7 @@ Errors come back as values, so the macro can stop the run with one line naming t
 
 from __future__ import annotations
 
+import contextlib
 import json
 from typing import Any
 
@@ -50,9 +51,7 @@ class Plugin(BasePlugin):
             ("pulse_file_sha256", _sha256),
             ("pulse_csv_header", _csv_header),
         ):
-            try:
+            with contextlib.suppress(Exception):  # not registered on this connection yet
                 conn.remove_function(name)
-            except Exception:  # noqa: BLE001 - not registered on this connection yet
-                pass
             params = ["VARCHAR", "VARCHAR"] if name == "pulse_raw_files" else ["VARCHAR"]
             conn.create_function(name, func, params, "VARCHAR", side_effects=True)

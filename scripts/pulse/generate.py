@@ -36,7 +36,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from pulse import catalog
+from pulse import catalog, contract
 from pulse.errors import PulseError
 from pulse.progress import Progress
 
@@ -45,6 +45,7 @@ GENERATOR_VERSION = 1
 # --------------------------------------------------------------------------------------------
 # The raw contract (SPEC §3)
 # --------------------------------------------------------------------------------------------
+# the order fixes each table's random stream: append new tables at the end
 TABLES: tuple[str, ...] = (
     "accounts",
     "visitors",
@@ -57,76 +58,16 @@ TABLES: tuple[str, ...] = (
     "renewals",
 )
 
-COLUMNS: dict[str, tuple[str, ...]] = {
-    "accounts": (
-        "account_id",
-        "account_name",
-        "parent_account_id",
-        "plan_tier",
-        "arr_usd",
-        "seats_purchased",
-        "industry",
-        "region",
-        "csm_owner",
-        "created_at",
-        "renewal_date",
-        "churned_at",
-    ),
-    "visitors": ("visitor_id", "account_id", "email", "role", "created_at"),
-    "events": (
-        "event_id",
-        "occurred_at",
-        "received_at",
-        "visitor_id",
-        "account_id",
-        "event_type",
-        "event_name",
-        "feature_id",
-        "properties",
-    ),
-    "features": ("feature_id", "feature_name", "product_area", "is_core_event"),
-    "nps_responses": (
-        "response_id",
-        "visitor_id",
-        "account_id",
-        "score",
-        "comment",
-        "responded_at",
-    ),
-    "poll_responses": (
-        "response_id",
-        "poll_id",
-        "question",
-        "visitor_id",
-        "account_id",
-        "response",
-        "responded_at",
-    ),
-    "support_tickets": (
-        "ticket_id",
-        "account_id",
-        "visitor_id",
-        "opened_at",
-        "resolved_at",
-        "status",
-        "priority",
-    ),
-    "crm_activities": ("activity_id", "account_id", "activity_type", "occurred_at", "sentiment"),
-    "renewals": ("account_id", "renewal_date", "outcome", "arr_before_usd", "arr_after_usd"),
-}
+# columns and required columns come from the one raw contract (models/staging/*/_*__sources.yml)
+_CONTRACT = contract.load()
+if set(_CONTRACT) != set(TABLES):
+    raise RuntimeError(
+        f"the generator writes {sorted(TABLES)}, the raw contract has {sorted(_CONTRACT)}"
+    )
+COLUMNS: dict[str, tuple[str, ...]] = {t: _CONTRACT[t].columns for t in TABLES}
+REQUIRED: dict[str, tuple[str, ...]] = {t: _CONTRACT[t].required for t in TABLES}
 
-REQUIRED: dict[str, tuple[str, ...]] = {
-    "accounts": ("account_id", "created_at"),
-    "visitors": ("visitor_id", "account_id"),
-    "events": ("event_id", "occurred_at", "visitor_id", "event_type"),
-    "features": ("feature_id",),
-    "nps_responses": ("response_id", "visitor_id", "score", "responded_at"),
-    "poll_responses": ("response_id", "poll_id", "visitor_id", "responded_at"),
-    "support_tickets": ("ticket_id", "account_id", "opened_at"),
-    "crm_activities": ("activity_id", "account_id", "occurred_at"),
-    "renewals": ("account_id", "renewal_date", "outcome"),
-}
-
+# Which columns the generator makes dirty (a choice of the sample, not part of the contract):
 # Columns that hold a timestamp (renewal_date: a date) and numbers, per table.
 _TIME_COLUMNS: dict[str, tuple[str, ...]] = {
     "accounts": ("created_at", "churned_at"),

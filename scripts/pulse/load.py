@@ -1,9 +1,16 @@
 """`pulse load`: put the raw files into the `raw` schema of a PostgreSQL database.
 
 The files are parsed exactly as dbt parses them on DuckDB: the dbt macro `land_raw_files`
-lands them into a scratch DuckDB file (every contract column as text, plus one
-`<table>__unparseable` table of lines that cannot be parsed), and those tables are then
-copied to PostgreSQL in one transaction. So both targets quarantine the same rows.
+lands them into a landing DuckDB file (every contract column as text, plus `_source_file`,
+`_source_row`, `_load_id` and one `<table>__unparseable` table of lines that cannot be
+parsed), and those tables are then copied to PostgreSQL in one transaction. So both targets
+quarantine the same rows.
+
+The landing file persists (default `pulse_landing.duckdb` beside PULSE_DB_PATH): like dbt on
+DuckDB it lands only new files, and every row keeps the `_load_id` of the landing that read
+it, which the incremental staging of events on PostgreSQL relies on. A changed or removed
+events file stops the load with one line (rebuild with `--full-refresh` here, then
+`dbt build --full-refresh`).
 """
 
 from __future__ import annotations
@@ -13,18 +20,23 @@ from pathlib import Path
 
 import duckdb
 
+from pulse import paths
 from pulse.dbt import run_dbt
 from pulse.errors import PulseError
 
 _PG_TYPES = {"VARCHAR": "text", "BIGINT": "bigint", "UBIGINT": "bigint", "INTEGER": "integer"}
 
 
-def land_to_duckdb(raw_dir: Path, db_file: Path) -> None:
-    """Land the raw files of raw_dir into db_file's `raw` schema with the dbt macro."""
+def land_to_duckdb(raw_dir: Path, db_file: Path, full_refresh: bool = False) -> None:
+    """Land the new raw files of raw_dir into db_file's `raw` schema with the dbt macro."""
     if not raw_dir.is_dir():
         raise PulseError(f"raw folder not found: {raw_dir}")
+    db_file.parent.mkdir(parents=True, exist_ok=True)
+    args = ["run-operation", "land_raw_files", "--target", "duckdb", "--quiet"]
+    if full_refresh:
+        args += ["--vars", "{reload_raw: true}"]
     run_dbt(
-        ["run-operation", "land_raw_files", "--target", "duckdb", "--quiet"],
+        args,
         env={
             "PULSE_RAW_PATH": str(raw_dir),
             "PULSE_DB_PATH": str(db_file),
@@ -34,7 +46,17 @@ def land_to_duckdb(raw_dir: Path, db_file: Path) -> None:
     )
 
 
-def load_postgres(raw_dir: Path, schema: str = "raw", dsn: str = "") -> dict[str, int]:
+def landing_db() -> Path:
+    return paths.db_path().with_name("pulse_landing.duckdb")
+
+
+def load_postgres(
+    raw_dir: Path,
+    schema: str = "raw",
+    dsn: str = "",
+    landing: Path | None = None,
+    full_refresh: bool = False,
+) -> dict[str, int]:
     """Load every raw table of raw_dir into `schema` on PostgreSQL (libpq PG* variables or dsn).
 
     Returns the row count per table. Existing raw tables are replaced atomically.
@@ -42,8 +64,8 @@ def load_postgres(raw_dir: Path, schema: str = "raw", dsn: str = "") -> dict[str
     import psycopg2  # imported here: only this command needs it
 
     with tempfile.TemporaryDirectory(prefix="pulse-load-") as tmp:
-        scratch = Path(tmp) / "landing.duckdb"
-        land_to_duckdb(raw_dir, scratch)
+        scratch = landing or landing_db()
+        land_to_duckdb(raw_dir, scratch, full_refresh)
         con = duckdb.connect(str(scratch), read_only=True)
         try:
             tables = [

@@ -1,7 +1,8 @@
 """Tests of `pulse generate` (synthetic raw data, SPEC §3) with real, small runs.
 
-The expectations (contract columns, dirty-row kinds, parsing rules) are written out here on
-purpose instead of being imported from `pulse.generate`, so a wrong generator fails them.
+The contract columns come from the raw contract YAML (what dbt reads); the dirty-row kinds and
+parsing rules are written out here on purpose instead of being imported from
+`pulse.generate`, so a wrong generator fails them.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ import numpy as np
 import pyarrow.parquet as pq
 import pytest
 
-from pulse import catalog
+from pulse import catalog, contract
 from pulse.cli import main
 from pulse.errors import PulseError
 from pulse.generate import format_timestamps, generate
@@ -30,63 +31,8 @@ from pulse.progress import Progress
 
 END = date(2026, 3, 31)
 
-CONTRACT: dict[str, list[str]] = {
-    "accounts": [
-        "account_id",
-        "account_name",
-        "parent_account_id",
-        "plan_tier",
-        "arr_usd",
-        "seats_purchased",
-        "industry",
-        "region",
-        "csm_owner",
-        "created_at",
-        "renewal_date",
-        "churned_at",
-    ],
-    "visitors": ["visitor_id", "account_id", "email", "role", "created_at"],
-    "events": [
-        "event_id",
-        "occurred_at",
-        "received_at",
-        "visitor_id",
-        "account_id",
-        "event_type",
-        "event_name",
-        "feature_id",
-        "properties",
-    ],
-    "features": ["feature_id", "feature_name", "product_area", "is_core_event"],
-    "nps_responses": [
-        "response_id",
-        "visitor_id",
-        "account_id",
-        "score",
-        "comment",
-        "responded_at",
-    ],
-    "poll_responses": [
-        "response_id",
-        "poll_id",
-        "question",
-        "visitor_id",
-        "account_id",
-        "response",
-        "responded_at",
-    ],
-    "support_tickets": [
-        "ticket_id",
-        "account_id",
-        "visitor_id",
-        "opened_at",
-        "resolved_at",
-        "status",
-        "priority",
-    ],
-    "crm_activities": ["activity_id", "account_id", "activity_type", "occurred_at", "sentiment"],
-    "renewals": ["account_id", "renewal_date", "outcome", "arr_before_usd", "arr_after_usd"],
-}
+# the raw contract, read from the sources YAML (the data dbt reads), not from the generator
+CONTRACT: dict[str, list[str]] = {t.name: list(t.columns) for t in contract.load().values()}
 
 # How each table is checked: required columns, timestamps, dates, numbers, references.
 RULES: dict[str, dict[str, Any]] = {
@@ -704,12 +650,76 @@ def test_events_target_sets_the_number_of_accounts(tmp_path: Path) -> None:
 
 def test_switching_format_removes_the_other_files(tmp_path: Path) -> None:
     run(tmp_path, accounts=4, days=20)
-    (tmp_path / "unrelated.csv").write_text("keep me\n")
     run(tmp_path, accounts=4, days=20, fmt="parquet")
     names = {p.name for p in tmp_path.iterdir()}
     assert not {f"{t}.csv" for t in CONTRACT} & names
     assert {f"{t}.parquet" for t in CONTRACT} <= names
-    assert "unrelated.csv" in names
+
+
+def _checksums(folder: Path) -> dict[str, str]:
+    return {
+        str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
+
+
+def test_a_folder_with_other_files_is_refused_byte_for_byte(tmp_path: Path) -> None:
+    """A user's folder (their own events.csv, a daily file added to a sample) is never
+    written to without --overwrite; with it, only <table>.csv|parquet are replaced."""
+    user = tmp_path / "export"
+    (user / "events").mkdir(parents=True)
+    (user / "events.csv").write_text("event_id,occurred_at\nmine,2026-01-01\n")
+    (user / "events" / "2026-04-01.csv").write_text("event_id\nday\n")
+    (user / "notes.txt").write_text("keep me\n")
+    before = _checksums(user)
+    with pytest.raises(PulseError, match="did not write"):
+        run(user, accounts=2, days=5)
+    assert _checksums(user) == before
+    code = main(["generate", "--out", str(user), "--accounts", "2", "--days", "5", "--quiet"])
+    assert code == 1 and _checksums(user) == before
+
+    sample = tmp_path / "sample"
+    run(sample, accounts=2, days=5)
+    (sample / "events").mkdir()
+    (sample / "events" / "2026-04-01.csv").write_text("event_id\nappended\n")
+    appended = _checksums(sample)
+    with pytest.raises(PulseError, match=r"events/2026-04-01\.csv"):
+        run(sample, accounts=3, days=5)
+    assert _checksums(sample) == appended
+
+    run(user, accounts=2, days=5, overwrite=True)
+    after = _checksums(user)
+    assert after["notes.txt"] == before["notes.txt"]
+    assert after["events/2026-04-01.csv"] == before["events/2026-04-01.csv"]
+    assert after["events.csv"] != before["events.csv"]
+
+
+def test_if_missing_only_fills_an_empty_default_sample_folder(tmp_path, monkeypatch, capsys):
+    """What make build runs: a user's PULSE_RAW_PATH (CSV only, Parquet only, a typo) is never
+    written to; the default sample folder is filled only while it is empty."""
+    from pulse import paths
+
+    user = tmp_path / "csv_only"
+    user.mkdir()
+    (user / "accounts.csv").write_text("account_id,created_at\na,2026-01-01\n")
+    before = _checksums(user)
+    for raw in (user, tmp_path / "typo"):
+        monkeypatch.setenv("PULSE_RAW_PATH", str(raw))
+        assert main(["generate", "--if-missing", "--quiet"]) == 0
+    assert _checksums(user) == before
+    assert not (tmp_path / "typo").exists()
+
+    sample = tmp_path / "data" / "raw"
+    monkeypatch.setattr(paths, "sample_path", lambda: sample)
+    monkeypatch.setenv("PULSE_RAW_PATH", str(sample))
+    assert main(["generate", "--if-missing", "--accounts", "2", "--days", "5", "--quiet"]) == 0
+    assert (sample / "events.csv").is_file()
+    (sample / "events.csv").rename(sample / "events_moved.csv")
+    kept = _checksums(sample)
+    assert main(["generate", "--if-missing", "--quiet"]) == 0
+    assert "raw data found" in capsys.readouterr().out
+    assert _checksums(sample) == kept
 
 
 def test_unwritable_output_is_a_pulse_error(tmp_path: Path) -> None:

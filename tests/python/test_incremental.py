@@ -1,13 +1,20 @@
-"""Incremental models give the same tables as a full refresh, row for row.
+"""Incremental landing and models give the same tables as a full refresh, row for row.
 
-Day 1: the raw events received before a cutoff; dbt builds everything from scratch.
-Day 2: every event, including late ones received after the cutoff for days before it;
-dbt runs incrementally on the day-1 database. A second database is built from scratch on the
-day-2 data, and every mart is compared in both directions (bookkeeping `_pulse_` columns
-aside)."""
+The events arrive as daily files in one raw folder (`events/<received day>.csv`), as a
+production export does. Day 1: the files up to a cutoff; dbt builds everything. Day 2: new
+daily files, a file of late events that occurred weeks before the cutoff (far beyond any
+look-back window), and a file that re-delivers already-staged events with an EARLIER
+received_at (some with another occurred_at, so the event moves to another day). Day 3: a
+small table's file is changed in place. After each, `dbt build` runs incrementally (its data
+tests include the reconciliation read = staged + quarantined + duplicates) and every model
+is compared with a full refresh of a copy of the same folder, in both directions (bookkeeping
+columns, starting with `_`, aside). Then a changed and a removed events file each stop the
+run with one line naming the file and the full-refresh command.
+"""
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
@@ -16,99 +23,224 @@ import pytest
 
 from pulse.generate import generate
 
-CUTOFF = "2026-03-28 12:00:00"  # UTC; the generated data ends on 2026-03-31
+CUTOFF_DAY = "2026-03-28"  # day-1 files: events received before this day (UTC)
+LATE_BEFORE = "2026-03-01"  # late events: occurred before this, delivered on day 2
+RECEIVED = "coalesce(try_cast(received_at as timestamptz), try_cast(occurred_at as timestamptz))"
 
 
-@pytest.fixture(scope="module")
-def day_folders(tmp_path_factory) -> tuple[Path, Path, int]:
-    """(day-1 raw folder, day-2 raw folder, late events that arrive on day 2)."""
-    root = tmp_path_factory.mktemp("incremental")
-    day2 = root / "day2"
-    generate(day2, accounts=12, days=60, seed=11, bad_row_rate=0.01, progress=False)
-    day1 = root / "day1"
-    day1.mkdir()
-    for file in day2.glob("*.csv"):
-        if file.name != "events.csv":
-            shutil.copy(file, day1 / file.name)
+def _split_events(src: Path, out: Path) -> dict[str, int]:
+    """Write src/events.csv as daily files out/events/<received day>.csv (day 1 and 2), a late
+    file and a re-delivery file (day 2); return what went where."""
     con = duckdb.connect()
     try:
         con.execute("set timezone = 'UTC'")
-        events = (
-            f"read_csv('{day2 / 'events.csv'}', all_varchar = true, header = true, "
-            "ignore_errors = true)"
-        )
-        received = (
-            "coalesce(try_cast(received_at as timestamptz), try_cast(occurred_at as timestamptz))"
+        con.execute(
+            f"create table ev as select *, strftime({RECEIVED}, '%Y-%m-%d') as day, "
+            "hash(event_id) % 50 = 0 and try_cast(occurred_at as timestamptz) "
+            f"< timestamptz '{LATE_BEFORE} 00:00:00+00' as is_late "
+            f"from read_csv('{src / 'events.csv'}', all_varchar = true, header = true, "
+            "ignore_errors = true) where event_id is not null"
         )
         con.execute(
-            f"copy (select * from {events} "
-            f"where coalesce({received} < timestamptz '{CUTOFF}+00', true)) "
-            f"to '{day1 / 'events.csv'}' (header true)"
-        )
-        late = con.execute(
-            f"select count(*) from {events} where {received} >= timestamptz '{CUTOFF}+00' "
-            f"and try_cast(occurred_at as timestamptz) < timestamptz '{CUTOFF[:10]} 00:00:00+00'"
+            "update ev set day = coalesce(day, '2026-01-01')"
+        )  # unparseable timestamps: an early file
+        days = [r[0] for r in con.execute("select distinct day from ev order by 1").fetchall()]
+        (out / "events").mkdir(parents=True)
+        (out / "later").mkdir()
+        counts = {"late": 0, "redelivered": 0}
+        for day in days:
+            folder = out / "events" if day < CUTOFF_DAY else out / "later"
+            con.execute(
+                f"copy (select * exclude (day, is_late) from ev where day = '{day}' "
+                f"and not is_late) to '{folder / (day + '.csv')}' (header true)"
+            )
+        # late: occurred weeks ago, received on day 2
+        counts["late"] = con.execute(
+            f"copy (select * exclude (day, is_late, received_at), "
+            f"'2026-03-29T08:00:00Z' as received_at from ev where is_late) "
+            f"to '{out / 'later' / 'late-events.csv'}' (header true)"
+        ).fetchone()[0]
+        # re-deliveries of day-1 events with an earlier received_at; every third one also
+        # with another occurred_at (a conflicting payload, two days earlier)
+        counts["redelivered"] = con.execute(
+            "copy (select event_id, "
+            "case when hash(event_id) % 3 = 0 then strftime(try_cast(occurred_at as timestamptz) "
+            "- interval 2 day, '%Y-%m-%dT%H:%M:%SZ') else occurred_at end as occurred_at, "
+            "case when hash(event_id) % 3 = 0 then strftime(try_cast(occurred_at as timestamptz) "
+            "- interval 2 day, '%Y-%m-%dT%H:%M:%SZ') else occurred_at end as received_at, "
+            "visitor_id, account_id, event_type, event_name, feature_id, properties "
+            "from ev where day < '2026-03-20' and not is_late "
+            "and try_cast(occurred_at as timestamptz) is not null "
+            "and try_cast(received_at as timestamptz) > try_cast(occurred_at as timestamptz) "
+            "and hash(event_id) % 40 = 1) "
+            f"to '{out / 'later' / 'redelivery.csv'}' (header true)"
         ).fetchone()[0]
     finally:
         con.close()
-    return day1, day2, late
+    return counts
 
 
-def _tables(db_file: Path) -> dict[str, list[str]]:
+@pytest.fixture(scope="module")
+def raw_root(tmp_path_factory) -> tuple[Path, dict[str, int]]:
+    root = tmp_path_factory.mktemp("incremental")
+    src = root / "generated"
+    generate(src, accounts=12, days=60, seed=11, bad_row_rate=0.01, progress=False)
+    staging = root / "parts"
+    counts = _split_events(src, staging)
+    raw = root / "raw"
+    raw.mkdir()
+    for file in src.glob("*.csv"):
+        if file.name != "events.csv":
+            shutil.copy(file, raw / file.name)
+    shutil.copytree(staging / "events", raw / "events")
+    return root, counts
+
+
+def _columns(db_file: Path) -> dict[str, list[str]]:
     con = duckdb.connect(str(db_file), read_only=True)
     try:
         rows = con.execute(
             "select table_schema || '.' || table_name, list(column_name order by ordinal_position) "
-            "from information_schema.columns where table_schema in ('marts', 'intermediate') "
-            "and table_name in (select table_name from information_schema.tables "
-            "where table_type = 'BASE TABLE') group by 1"
+            "from information_schema.columns "
+            "where table_schema in ('staging', 'intermediate', 'marts') group by 1"
         ).fetchall()
     finally:
         con.close()
-    return {name: [c for c in columns if not c.startswith("_pulse_")] for name, columns in rows}
+    return {name: [c for c in columns if not c.startswith("_")] for name, columns in rows}
 
 
-def test_incremental_run_equals_full_refresh(dbt, day_folders, tmp_path):
-    day1, day2, late = day_folders
-    assert late > 0, "day 2 must bring late events for days before the cutoff"
-    incremental_db = tmp_path / "incremental.duckdb"
-    full_db = tmp_path / "full.duckdb"
-
-    for args, db_file, raw in [
-        (["seed"], incremental_db, day1),
-        (["run"], incremental_db, day1),
-        (["run"], incremental_db, day2),
-        (["seed"], full_db, day2),
-        (["run", "--full-refresh"], full_db, day2),
-    ]:
-        result = dbt(args, db_file, raw)
-        assert result.returncode == 0, result.stdout[-3000:]
-
-    # the second run really was incremental
-    con = duckdb.connect(str(incremental_db), read_only=True)
-    try:
-        batches = con.execute(
-            "select count(distinct _pulse_batch_at) from marts.fct_visitor_days"
-        ).fetchone()[0]
-    finally:
-        con.close()
-    assert batches == 2, "day 2 should have rebuilt some days of fct_visitor_days, not all"
-
-    tables = _tables(full_db)
-    assert {"marts.fct_visitor_days", "marts.fct_account_usage_daily"} <= set(tables)
+def _assert_same(incremental_db: Path, full_db: Path) -> None:
+    tables = _columns(full_db)
+    assert {"marts.fct_visitor_days", "staging.stg_product__events"} <= set(tables)
+    inc, ful = incremental_db.stem, full_db.stem
+    assert inc != ful
     con = duckdb.connect()
     try:
-        con.execute(f"attach '{incremental_db}' as inc (read_only)")
-        con.execute(f"attach '{full_db}' as ful (read_only)")
+        # attached under their own names: the staging views refer to them by name
+        con.execute(f"attach '{incremental_db}' as {inc} (read_only)")
+        con.execute(f"attach '{full_db}' as {ful} (read_only)")
         for table, columns in sorted(tables.items()):
             cols = ", ".join(f'"{c}"' for c in columns)
-            for left, right in [("inc", "ful"), ("ful", "inc")]:
+            for left, right in [(inc, ful), (ful, inc)]:
                 diff = con.execute(
                     f"select count(*) from (select {cols} from {left}.{table} "
                     f"except all select {cols} from {right}.{table})"
                 ).fetchone()[0]
                 assert diff == 0, f"{table}: {diff} rows in {left} are not in {right}"
-        total = con.execute("select count(*) from ful.marts.fct_visitor_days").fetchone()[0]
-        assert total > 0
     finally:
         con.close()
+
+
+def _full_refresh_copy(dbt, raw: Path, work: Path, name: str) -> Path:
+    """A full refresh of a copy of the raw folder (the copy is needed: a database remembers
+    its raw folder)."""
+    copy = work / f"{name}-raw"
+    shutil.copytree(raw, copy)
+    db_file = work / f"{name}.duckdb"
+    for args in (["seed"], ["run", "--full-refresh"]):
+        result = dbt(args, db_file, copy)
+        assert result.returncode == 0, result.stdout[-3000:]
+    # the copy holds other paths: compare with the incremental database by content only
+    return db_file
+
+
+def _one(db_file: Path, sql: str):
+    con = duckdb.connect(str(db_file), read_only=True)
+    try:
+        return con.execute(sql).fetchone()
+    finally:
+        con.close()
+
+
+def test_daily_files_late_events_and_redeliveries_equal_a_full_refresh(dbt, raw_root, tmp_path):
+    root, counts = raw_root
+    assert counts["late"] > 0 and counts["redelivered"] > 0
+    raw = root / "raw"
+    db_file = tmp_path / "incremental.duckdb"
+    build = ["build", "--exclude-resource-type", "unit_test"]
+
+    for args in (["seed"], build):
+        result = dbt(args, db_file, raw)
+        assert result.returncode == 0, result.stdout[-3000:]
+    day1_files = _one(db_file, "select count(*) from raw._pulse_files")[0]
+
+    # day 2: new daily files, late events, earlier re-deliveries
+    for file in sorted((root / "parts" / "later").glob("*.csv")):
+        shutil.copy(file, raw / "events" / file.name)
+    result = dbt(build, db_file, raw)
+    assert result.returncode == 0, result.stdout[-3000:]
+    # only the new files were landed, and the facts really ran incrementally
+    landed = _one(db_file, "select count(*), count(distinct load_id) from raw._pulse_files")
+    new_files = len(list((root / "parts" / "later").glob("*.csv")))
+    assert landed == (day1_files + new_files, 2)
+    batches = _one(db_file, "select count(distinct _pulse_batch_at) from marts.fct_visitor_days")
+    assert batches[0] == 2, "day 2 should have rebuilt some days of fct_visitor_days, not all"
+    replaced = _one(
+        db_file,
+        "select count(*) filter (where _replaced_occurred_at is not null), "
+        "count(*) filter (where _load_id = 2) from staging.stg_product__events",
+    )
+    assert replaced[0] > 0, "conflicting re-deliveries should have moved events"
+    conflicting = _one(
+        db_file,
+        "select count(*) from staging.stg_product__events_duplicates "
+        "where duplicate_reason = 'conflicting_redelivery'",
+    )
+    assert conflicting[0] == replaced[0]
+    _assert_same(db_file, _full_refresh_copy(dbt, raw, tmp_path, "day2"))
+
+    # day 3: a small table's file changes in place, keeping its size and modification time
+    # (as `cp -p`, `rsync -a` or unzip leave a replaced file): detected by its checksum
+    accounts = raw / "accounts.csv"
+    stat = accounts.stat()
+    text = accounts.read_bytes()
+    header, first, rest = text.split(b"\n", 2)
+    changed = first.replace(b"a", b"e", 1) if b"a" in first else first.replace(b"1", b"2", 1)
+    assert changed != first and len(changed) == len(first)
+    accounts.write_bytes(b"\n".join([header, changed, rest]))
+    os.utime(accounts, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    assert accounts.stat().st_size == stat.st_size
+    result = dbt(build, db_file, raw)
+    assert result.returncode == 0, result.stdout[-3000:]
+    assert "accounts.csv changed; its rows are replaced" in result.stdout
+    _assert_same(db_file, _full_refresh_copy(dbt, raw, tmp_path, "day3"))
+
+    # a changed or removed events file stops the run with one line naming it
+    day_file = sorted((raw / "events").glob("2026-03-1*.csv"))[0]
+    original = day_file.read_bytes()
+    day_file.write_bytes(original.replace(b"page_view", b"track", 1))
+    result = dbt(build, db_file, raw)
+    assert result.returncode != 0
+    assert f"raw file {day_file} changed since it was landed" in result.stdout
+    assert "--full-refresh" in result.stdout
+    day_file.unlink()
+    result = dbt(build, db_file, raw)
+    assert result.returncode != 0
+    assert f"raw file {day_file} removed since it was landed" in result.stdout
+    result = dbt(["run", "--full-refresh"], db_file, raw)
+    assert result.returncode == 0, result.stdout[-3000:]
+
+
+def test_the_same_rows_as_one_file_or_daily_files_give_identical_marts(dbt, raw_root, tmp_path):
+    """SPEC §3: a table is a file or a folder of files, CSV or Parquet; the marts do not
+    depend on which."""
+    root, _ = raw_root
+    one = tmp_path / "one"
+    shutil.copytree(root / "raw", one)
+    con = duckdb.connect()
+    try:
+        con.execute(
+            f"copy (select * from read_csv('{one / 'events'}/*.csv', all_varchar = true, "
+            f"header = true, union_by_name = true)) to '{tmp_path / 'events.parquet'}' "
+            "(format parquet)"
+        )
+    finally:
+        con.close()
+    shutil.rmtree(one / "events")
+    shutil.move(tmp_path / "events.parquet", one / "events.parquet")
+    daily_db = _full_refresh_copy(dbt, root / "raw", tmp_path, "daily")
+    single_db = tmp_path / "single.duckdb"
+    for args in (["seed"], ["run", "--full-refresh"]):
+        result = dbt(args, single_db, one)
+        assert result.returncode == 0, result.stdout[-3000:]
+    _assert_same(single_db, daily_db)

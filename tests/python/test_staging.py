@@ -173,7 +173,7 @@ def test_missing_raw_file_is_a_clear_error(dbt, raw_dir, tmp_path):
     (raw / "renewals.csv").unlink()
     result = dbt(["run-operation", "land_raw_files"], tmp_path / "x.duckdb", raw)
     assert result.returncode != 0
-    assert "no raw file for table 'renewals'" in result.stdout
+    assert f"Customer Pulse: no raw table 'renewals' in {raw}" in result.stdout
 
 
 def test_columns_are_read_by_header_name(dbt, raw_dir, tmp_path):

@@ -24,6 +24,8 @@ localized as (
         events.feature_id,
         events.occurred_at,
         events.received_at,
+        events._load_id,
+        cast({{ pulse_local_timestamp('events._replaced_occurred_at') }} as date) as _replaced_activity_date,
         {{ pulse_local_timestamp('events.occurred_at') }} as occurred_at_local,
         events.event_type in ({{ pulse_sql_list(var('activity_event_types')) }}) as is_activity,
         events.event_type = 'feature_click' and events.feature_id is not null as is_feature_click,
@@ -50,7 +52,9 @@ final as (
         {{ dbt.date_trunc('minute', 'occurred_at_local') }} as activity_minute,
         is_activity,
         is_feature_click,
-        is_core_feature
+        is_core_feature,
+        _load_id,
+        _replaced_activity_date
     from localized
 
 )

@@ -1,7 +1,7 @@
 {#-
     Feature clicks per visitor, account, local day and feature. Incremental like
-    fct_visitor_days: the days touched by events received since the last run (minus
-    var('lookback_days')) are rebuilt whole.
+    fct_visitor_days: the days touched by the events staged since the last run are rebuilt
+    whole.
 -#}
 {{ config(
     materialized='incremental',
@@ -39,6 +39,7 @@ final as (
         count(*) as count_clicks,
         min(occurred_at) as first_clicked_at,
         max(received_at) as last_received_at,
+        max(_load_id) as _pulse_load_id,
         {{ pulse_run_started_at() }} as _pulse_batch_at
     from events_to_aggregate
     group by visitor_id, account_id, activity_date, feature_id

@@ -1,7 +1,7 @@
 {#-
     One row per visitor, account and local day with at least one event. Incremental: each run
-    finds the days touched by events received after the last run's latest received_at minus
-    var('lookback_days') (late arrivals), and rebuilds those days whole from staged events,
+    finds the days touched by the events staged since the last run (late ones of any age
+    included, see pulse_touched_days_filter) and rebuilds those days whole from staged events,
     so the result equals a full refresh.
 -#}
 {{ config(
@@ -43,7 +43,8 @@ aggregated as (
             as count_core_features_used,
         min(occurred_at) as first_event_at,
         max(occurred_at) as last_event_at,
-        max(received_at) as last_received_at
+        max(received_at) as last_received_at,
+        max(_load_id) as _pulse_load_id
     from events_to_aggregate
     group by visitor_id, account_id, activity_date
 
@@ -65,6 +66,7 @@ final as (
         first_event_at,
         last_event_at,
         last_received_at,
+        _pulse_load_id,
         {{ pulse_run_started_at() }} as _pulse_batch_at
     from aggregated
 

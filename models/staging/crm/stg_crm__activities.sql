@@ -10,10 +10,10 @@ base as (
 final as (
 
     select
-        activity_id_text as activity_id,
-        account_id_text as account_id,
-        lower(activity_type_text) as activity_type,
-        lower(sentiment_text) as sentiment,
+        activity_id,
+        account_id,
+        lower(activity_type) as activity_type,
+        lower(sentiment) as sentiment,
         occurred_at
     from base
 

@@ -10,8 +10,8 @@ base as (
 final as (
 
     select
-        account_id_text as account_id,
-        lower(outcome_text) as outcome,
+        account_id,
+        lower(outcome) as outcome,
         arr_before_usd,
         arr_after_usd,
         renewal_date

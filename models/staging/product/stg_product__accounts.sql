@@ -10,13 +10,13 @@ base as (
 final as (
 
     select
-        account_id_text as account_id,
-        account_name_text as account_name,
-        parent_account_id_text as parent_account_id,
-        lower(plan_tier_text) as plan_tier,
-        industry_text as industry,
-        region_text as region,
-        csm_owner_text as csm_owner,
+        account_id,
+        account_name,
+        parent_account_id,
+        lower(plan_tier) as plan_tier,
+        industry,
+        region,
+        csm_owner,
         arr_usd,
         seats_purchased,
         renewal_date,

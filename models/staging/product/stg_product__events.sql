@@ -1,33 +1,110 @@
+{#-
+    One row per event_id: its earliest delivery (SPEC §3), across files and runs.
+    Incremental: each run ranks the accepted deliveries landed since the last run together
+    with the staged row of the same event_id, and replaces a staged row only when a new
+    delivery has an earlier received_at (ties: occurred_at, then the payload; an exact tie
+    keeps the staged row). A replaced row's occurred_at is kept in _replaced_occurred_at so
+    the daily facts rebuild the day it leaves. The losers are in stg_product__events_duplicates.
+-#}
+{{ config(
+    materialized='incremental',
+    incremental_strategy='delete+insert',
+    unique_key='event_id',
+    on_schema_change='fail',
+) }}
+
 with
 
-base as (
+new_deliveries as (
 
     select * from {{ ref('base_product__events') }}
-    where rejection_reason is null and delivery_number = 1
+    where rejection_reason is null
+    {%- if is_incremental() %}
+        and _load_id > (select coalesce(max(_load_id), 0) from {{ this }})
+    {%- endif %}
+
+),
+
+candidates as (
+
+    select
+        event_id,
+        visitor_id,
+        account_id,
+        event_type,
+        source_event_type,
+        event_name,
+        feature_id,
+        properties,
+        occurred_at,
+        received_at,
+        _payload_fingerprint,
+        _source_file,
+        _source_row,
+        _load_id,
+        false as is_staged
+    from new_deliveries
+    {%- if is_incremental() %}
+
+    union all
+
+    select
+        event_id,
+        visitor_id,
+        account_id,
+        event_type,
+        source_event_type,
+        event_name,
+        feature_id,
+        properties,
+        occurred_at,
+        received_at,
+        _payload_fingerprint,
+        _source_file,
+        _source_row,
+        _load_id,
+        true as is_staged
+    from {{ this }}
+    where event_id in (select new_deliveries.event_id from new_deliveries)
+    {%- endif %}
+
+),
+
+ranked as (
+
+    select
+        *,
+        row_number() over (
+            partition by event_id
+            order by
+                received_at asc, occurred_at asc, _payload_fingerprint asc, is_staged desc,
+                _source_file asc, _source_row asc
+        ) as delivery_rank,
+        max(case when is_staged then occurred_at end) over (partition by event_id) as staged_occurred_at
+    from candidates
 
 ),
 
 final as (
 
     select
-        event_id_text as event_id,
-        visitor_id_text as visitor_id,
-        coalesce(account_id_text, visitor_account_id) as account_id,
-        case
-            when lower(event_type_text) in (
-                {%- for event_type in pulse_raw_contract()['events']['accepted']['event_type'] -%}
-                    '{{ event_type }}'{{ ', ' if not loop.last }}
-                {%- endfor -%}
-            ) then lower(event_type_text)
-            else 'other'
-        end as event_type,
-        event_type_text as source_event_type,
-        event_name_text as event_name,
-        feature_id_text as feature_id,
-        properties_text as properties,
+        event_id,
+        visitor_id,
+        account_id,
+        event_type,
+        source_event_type,
+        event_name,
+        feature_id,
+        properties,
         occurred_at,
-        received_at
-    from base
+        received_at,
+        case when staged_occurred_at <> occurred_at then staged_occurred_at end as _replaced_occurred_at,
+        _payload_fingerprint,
+        _source_file,
+        _source_row,
+        _load_id
+    from ranked
+    where delivery_rank = 1 and not is_staged
 
 )
 

@@ -1,22 +1,54 @@
+{#- Every accepted delivery of an event that is not its staged (earliest) one: exact
+    re-deliveries, and conflicting ones (same event_id, another payload) with both payloads. -#}
 with
 
-base as (
+deliveries as (
 
     select * from {{ ref('base_product__events') }}
-    where rejection_reason is null and delivery_number > 1
+    where rejection_reason is null
+
+),
+
+staged as (
+
+    select * from {{ ref('stg_product__events') }}
 
 ),
 
 final as (
 
     select
-        event_id_text as event_id,
-        delivery_number,
-        visitor_id_text as visitor_id,
-        occurred_at,
-        received_at,
-        _source_file
-    from base
+        deliveries.event_id,
+        case
+            when deliveries._payload_fingerprint = staged._payload_fingerprint then 'exact_redelivery'
+            else 'conflicting_redelivery'
+        end as duplicate_reason,
+        deliveries.visitor_id,
+        deliveries.account_id,
+        deliveries.event_type,
+        deliveries.event_name,
+        deliveries.feature_id,
+        deliveries.properties,
+        deliveries.occurred_at,
+        deliveries.received_at,
+        deliveries._source_file,
+        deliveries._source_row,
+        staged.visitor_id as staged_visitor_id,
+        staged.account_id as staged_account_id,
+        staged.event_type as staged_event_type,
+        staged.event_name as staged_event_name,
+        staged.feature_id as staged_feature_id,
+        staged.properties as staged_properties,
+        staged.occurred_at as staged_occurred_at,
+        staged.received_at as staged_received_at,
+        staged._source_file as staged_source_file
+    from deliveries
+    inner join staged
+        on deliveries.event_id = staged.event_id
+    where not (
+        deliveries._source_file = staged._source_file
+        and deliveries._source_row = staged._source_row
+    )
 
 )
 

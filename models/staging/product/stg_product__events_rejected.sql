@@ -1,3 +1,1 @@
-{{ config(materialized='table') }}
-
 {{ pulse_rejected_rows('product', 'events', 'base_product__events') }}

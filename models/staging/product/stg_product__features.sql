@@ -10,9 +10,9 @@ base as (
 final as (
 
     select
-        feature_id_text as feature_id,
-        feature_name_text as feature_name,
-        lower(product_area_text) as product_area,
+        feature_id,
+        feature_name,
+        lower(product_area) as product_area,
         coalesce(is_core_event, false) as is_core_event
     from base
 

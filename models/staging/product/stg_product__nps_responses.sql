@@ -10,10 +10,10 @@ base as (
 final as (
 
     select
-        response_id_text as response_id,
-        visitor_id_text as visitor_id,
-        coalesce(account_id_text, visitor_account_id) as account_id,
-        comment_text as comment,
+        response_id,
+        visitor_id,
+        account_id,
+        comment,
         score,
         responded_at
     from base

@@ -10,12 +10,12 @@ base as (
 final as (
 
     select
-        response_id_text as response_id,
-        poll_id_text as poll_id,
-        visitor_id_text as visitor_id,
-        coalesce(account_id_text, visitor_account_id) as account_id,
-        question_text as question,
-        response_text as response,
+        response_id,
+        poll_id,
+        visitor_id,
+        account_id,
+        question,
+        response,
         responded_at
     from base
 

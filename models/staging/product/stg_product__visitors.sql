@@ -10,10 +10,10 @@ base as (
 final as (
 
     select
-        visitor_id_text as visitor_id,
-        account_id_text as account_id,
-        lower(email_text) as email,
-        lower(role_text) as role,
+        visitor_id,
+        account_id,
+        lower(email) as email,
+        lower(role) as role,
         created_at
     from base
 
