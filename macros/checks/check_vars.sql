@@ -189,3 +189,31 @@
     {{ return(text) }}
 {% endmacro %}
 
+
+{#-
+    post-hook of dim_report_window: warn (never fail) when as_of_date lies outside the activity
+    days of the data (first_activity_date .. last_activity_date, the same bounds the default
+    as_of_date comes from). Runs only when as_of_date is set; reads the one-row table just built.
+-#}
+{% macro pulse_warn_as_of_date_outside_data() %}
+    {%- if execute and pulse_as_of_date() is not none -%}
+        {%- set row = run_query(
+            'select cast(as_of_date as varchar(10)), cast(window_start_date as varchar(10)), '
+            ~ 'cast(first_activity_date as varchar(10)), cast(last_activity_date as varchar(10)) from ' ~ this
+        ).rows[0] -%}
+        {%- set as_of, window_start, first_day, last_day = row[0], row[1], row[2], row[3] -%}
+        {%- if first_day is none -%}
+            {% do exceptions.warn(
+                "Customer Pulse: as_of_date " ~ as_of ~ " is set but the data has no activity day;"
+                ~ " current metrics will describe an empty window.") %}
+        {%- elif as_of > last_day or as_of < first_day -%}
+            {%- set side = 'after the last' if as_of > last_day else 'before the first' -%}
+            {%- set empty = window_start > last_day or as_of < first_day -%}
+            {% do exceptions.warn(
+                "Customer Pulse: as_of_date " ~ as_of ~ " is " ~ side ~ " activity day in the data ("
+                ~ (last_day if as_of > last_day else first_day) ~ "); current metrics will describe "
+                ~ ("an empty" if empty else "a partly empty") ~ " window.") %}
+        {%- endif -%}
+    {%- endif -%}
+    select 1
+{% endmacro %}

@@ -1,4 +1,7 @@
 {#- One row: the as-of date every "current" metric describes and the windows around it. -#}
+{#- warns (never fails) when as_of_date lies outside the activity days of the data -#}
+{{ config(post_hook="{{ pulse_warn_as_of_date_outside_data() }}") }}
+
 with
 
 active_days as (
