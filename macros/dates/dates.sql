@@ -152,17 +152,11 @@
 {%- endmacro %}
 
 
-{#- as_of_date var as a SQL date literal, or none when unset. A malformed value is a clear error. -#}
+{#- as_of_date var as a SQL date literal, or none when unset. A malformed value is a clear error
+    (pulse_as_of_date, macros/checks/check_vars.sql). -#}
 {% macro pulse_as_of_date_literal() -%}
-    {%- set value = var('as_of_date', none) -%}
-    {%- if value is none or (value | string | trim) in ('', 'None', 'null') -%}
-        {{ return(none) }}
-    {%- endif -%}
-    {%- if not modules.re.fullmatch('[0-9]{4}-[0-9]{2}-[0-9]{2}', value | string | trim) -%}
-        {{ exceptions.raise_compiler_error(
-            "Customer Pulse: var as_of_date must be a date like 2026-03-31, got '" ~ value ~ "'") }}
-    {%- endif -%}
-    {{ return("cast('" ~ (value | string | trim) ~ "' as date)") }}
+    {%- set value = pulse_as_of_date() -%}
+    {{ return(none if value is none else "cast('" ~ value ~ "' as date)") }}
 {%- endmacro %}
 
 

@@ -1,4 +1,7 @@
 {#- One row: the as-of date every "current" metric describes and the windows around it. -#}
+{#- warns (never fails) when as_of_date lies outside the activity days of the data -#}
+{{ config(post_hook="{{ pulse_warn_as_of_date_outside_data() }}") }}
+
 with
 
 active_days as (
@@ -32,12 +35,12 @@ final as (
 
     select
         as_of_date,
-        {{ pulse_add_days('as_of_date', 1 - var('window_days')) }} as window_start_date,
-        {{ pulse_add_days('as_of_date', 1 - 2 * var('window_days')) }} as previous_window_start_date,
-        {{ pulse_add_days('as_of_date', -var('window_days')) }} as previous_window_end_date,
+        {{ pulse_add_days('as_of_date', 1 - pulse_window_days()) }} as window_start_date,
+        {{ pulse_add_days('as_of_date', 1 - 2 * pulse_window_days()) }} as previous_window_start_date,
+        {{ pulse_add_days('as_of_date', -pulse_window_days()) }} as previous_window_end_date,
         {{ pulse_month_start(pulse_add_days(pulse_month_start('as_of_date'), -1)) }} as last_complete_month_start_date,
         {{ pulse_add_days(pulse_month_start('as_of_date'), -1) }} as last_complete_month_end_date,
-        {{ var('window_days') }} as window_days,
+        {{ pulse_window_days() }} as window_days,
         '{{ var("timezone") }}' as timezone,
         first_activity_date,
         last_activity_date

@@ -17,7 +17,7 @@
     partition_by=pulse_partition_by('metric_date'),
     on_schema_change='fail',
 ) }}
-{%- set window_days = var('window_days') -%}
+{%- set window_days = pulse_window_days() -%}
 
 with
 

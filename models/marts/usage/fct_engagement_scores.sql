@@ -6,7 +6,7 @@
     Weekly active visitors = mean over the complete 7-day blocks of the window, counted back
     from as_of_date, of the visitors active in the block.
 -#}
-{%- set window_days = var('window_days') -%}
+{%- set window_days = pulse_window_days() -%}
 {%- set count_week_blocks = (window_days // 7) -%}
 {%- set stickiness_metric = var('stickiness_metric') | lower -%}
 {%- if stickiness_metric not in ('dau_mau', 'wau_mau', 'dau_wau') -%}
