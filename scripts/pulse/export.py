@@ -8,8 +8,9 @@
 - Atomic: a run writes a new version folder, then switches the `<profile>` link to it in
   one rename. A run that fails or is killed leaves the previous export as it was.
 - `manifest.json` lists every file (rows, SHA-256), the as_of_date, the dbt run and when.
-- Quality gate: refuses when the last `pulse validate` failed or validated an older dbt run,
-  or the last dbt run failed (marts older than it); `--force` overrides and says so.
+- Quality gate: refuses when the last dbt run never finished (killed: marts half old, half
+  new), the last `pulse validate` failed or validated an older dbt run, or the last dbt run
+  failed (marts older than it); `--force` overrides and says so (in the manifest).
 - `--triggers`: the changes since the previous export as one event per change.
 """
 
@@ -34,7 +35,7 @@ import pandas as pd
 import yaml
 
 from pulse import paths, warehouse
-from pulse.errors import PulseError
+from pulse.errors import PulseError, Refused
 
 PROFILE_DIR = Path(__file__).with_name("export_profiles")
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
@@ -191,8 +192,11 @@ def write_json_atomic(path: Path, data: Any) -> None:
 def gate_problems(export_dir: Path, last_run: dict[str, Any] | None) -> list[str]:
     """Why the marts must not be exported now (empty when they may)."""
     problems = []
+    unfinished = warehouse.never_finished(last_run)
     if last_run is None:
         problems.append("no dbt run is logged in this warehouse (run `make build` first)")
+    elif unfinished:
+        problems.append(unfinished)
     elif last_run.get("status") != "success":
         problems.append(
             f"the last dbt run ({last_run.get('invocation_id')}, {last_run.get('finished_at')}) "
@@ -339,6 +343,9 @@ def export(
         needed |= {"rpt_inactive_visitors", "rpt_review_requests"}
     with warehouse.connect() as wh:
         last_run = wh.last_dbt_run()
+        unfinished = warehouse.never_finished(last_run)
+        if unfinished and not force:
+            raise Refused(unfinished)  # before reading the marts: the most urgent news
         available = set(wh.tables())
         missing = sorted(needed - available)
         if missing:
