@@ -176,4 +176,3 @@ def run_locked(argv: Sequence[str], name: str | None = None) -> int:
             for sig, handler in previous.items():
                 signal.signal(sig, handler)
     return 128 - code if code < 0 else code
-

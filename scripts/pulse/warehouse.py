@@ -111,6 +111,8 @@ def _busy(duckdb_message: str) -> PulseError:
     from pulse import lock
 
     holder = lock.current_holder()
+    if holder is not None and holder.get("token") == os.environ.get(lock.ENV_TOKEN):
+        holder = None  # that is us (or the build that started us): the writer is someone else
     found = re.search(r"\(PID (\d+)\)", duckdb_message)
     if holder is None and found:
         # the writer did not go through `pulse locked` (a direct `dbt build`?): ask DuckDB
