@@ -74,13 +74,21 @@ def test_incremental_run_equals_full_refresh(dbt, day_folders, tmp_path):
     incremental_db = tmp_path / "incremental.duckdb"
     full_db = tmp_path / "full.duckdb"
 
+    # the daily job: the same raw folder (a new folder is a new data set: it needs a full
+    # refresh), its files replaced by the next day's
+    live = tmp_path / "raw"
+    shutil.copytree(day1, live)
     for args, db_file, raw in [
-        (["seed"], incremental_db, day1),
-        (["run"], incremental_db, day1),
-        (["run"], incremental_db, day2),
+        (["seed"], incremental_db, live),
+        (["run"], incremental_db, live),
+        (None, None, day2),
+        (["run"], incremental_db, live),
         (["seed"], full_db, day2),
         (["run", "--full-refresh"], full_db, day2),
     ]:
+        if args is None:
+            shutil.copytree(raw, live, dirs_exist_ok=True)
+            continue
         result = dbt(args, db_file, raw)
         assert result.returncode == 0, result.stdout[-3000:]
 
