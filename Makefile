@@ -32,7 +32,7 @@ TEST_GENERATE := --accounts 40 --days 120 --seed 7 --bad-row-rate 0.02
 DBT := $(BIN)/dbt
 PULSE := $(BIN)/pulse
 
-.PHONY: help install build generate dbt-build validate export report test lint test-python test-dbt test-postgres clean
+.PHONY: help install build build-steps generate dbt-build validate export report test lint test-python test-dbt test-postgres clean
 
 help:
 	@echo "make build          install, sample data (only into an empty data/raw), dbt build, validate, export, report"
@@ -60,9 +60,14 @@ generate: install
 
 # The production build skips dbt unit tests (they run in `make test`): a unit test of an
 # incremental model needs the model to exist already.
+# One writer at a time: `pulse locked` holds <PULSE_DB_PATH>.lock while dbt runs (a second
+# build exits at once, saying who holds the database). FULL_REFRESH=1 rebuilds the incremental
+# models (needed after a change of raw path, timezone, window_days or raw contract);
+# DBT_ARGS='...' is passed on to dbt.
 dbt-build: install
 	@mkdir -p "$$($(BIN)/python -c 'from pulse import paths; print(paths.db_path().parent)')"
-	$(DBT) build --exclude-resource-type unit_test
+	$(PULSE) locked --name "make dbt-build" -- \
+		$(DBT) build --exclude-resource-type unit_test $(if $(FULL_REFRESH),--full-refresh) $(DBT_ARGS)
 
 # the main job: dbt build, then the quality gate, the exports (with triggers) and the reports
 validate: install
@@ -74,7 +79,12 @@ export: install
 report: install
 	$(PULSE) report --all
 
-build: generate dbt-build
+# the lock is taken once around the whole sequence; the steps inside run under it
+# (PULSE_LOCK_HELD), a second `make build` exits at once
+build: install
+	@$(PULSE) locked --name "make build" -- $(MAKE) --no-print-directory -f $(ROOT)/Makefile build-steps
+
+build-steps: generate dbt-build
 	$(MAKE) --no-print-directory -f $(ROOT)/Makefile validate
 	$(MAKE) --no-print-directory -f $(ROOT)/Makefile export
 	$(MAKE) --no-print-directory -f $(ROOT)/Makefile report
@@ -91,8 +101,10 @@ $(TEST_RAW)/_manifest.json: $(VENV)/.installed $(wildcard $(ROOT)/scripts/pulse/
 	$(PULSE) generate $(TEST_GENERATE) --out $(TEST_RAW) --quiet
 
 test-dbt: install $(TEST_RAW)/_manifest.json
-	PULSE_RAW_PATH=$(TEST_RAW) PULSE_DB_PATH=$(TEST_DB) $(DBT) build --full-refresh --exclude-resource-type unit_test
-	PULSE_RAW_PATH=$(TEST_RAW) PULSE_DB_PATH=$(TEST_DB) $(DBT) test --select "test_type:unit"
+	PULSE_RAW_PATH=$(TEST_RAW) PULSE_DB_PATH=$(TEST_DB) $(PULSE) locked --name "make test-dbt" -- \
+		$(DBT) build --full-refresh --exclude-resource-type unit_test
+	PULSE_RAW_PATH=$(TEST_RAW) PULSE_DB_PATH=$(TEST_DB) $(PULSE) locked --name "make test-dbt" -- \
+		$(DBT) test --select "test_type:unit"
 
 test-python: install $(TEST_RAW)/_manifest.json
 	PULSE_RAW_PATH=$(TEST_RAW) PULSE_DB_PATH=$(TEST_DB) $(BIN)/pytest $(ROOT)/tests/python -q

@@ -1,29 +1,131 @@
 {#-
-    on-run-end: log every `dbt run` / `dbt build` in <schema>.pulse_dbt_runs (one row per
-    invocation: id, command, start and end, status, models built and failed). `pulse export`
-    reads the latest row: it refuses to export marts older than the last dbt run (a run that
-    failed part-way leaves some marts from before it).
+    The run log <schema>.pulse_dbt_runs: one row per `dbt run` / `dbt build` (other commands,
+    such as test, seed and compile, are not logged and never blocked).
+
+    - on-run-start (pulse_run_log_start): first the settings check (pulse_check_settings), then a
+      row with status 'running': invocation id, command, start, the raw path, timezone,
+      window_days, raw contract version and whether it is a --full-refresh.
+    - on-run-end (pulse_on_run_end): that row gets its end, status success or error and counts.
+
+    A build killed part-way (SIGKILL, power loss) leaves its row 'running' with no end:
+    `pulse validate` and `pulse export` refuse such marts (half old, half new).
+    A table from before the settings columns existed gets them added (old rows keep nulls).
 -#}
+{% macro pulse_run_log_relation() %}
+    {{ return(target.schema ~ '.pulse_dbt_runs') }}
+{% endmacro %}
+
+
+{% macro pulse_run_log_ensure_table() %}
+    {%- set relation = pulse_run_log_relation() -%}
+    {% do run_query('create schema if not exists ' ~ target.schema) %}
+    {% do run_query(
+        'create table if not exists ' ~ relation ~ ' (invocation_id varchar(64), command varchar(20), '
+        ~ 'started_at timestamp, finished_at timestamp, status varchar(20), count_models_built integer, '
+        ~ 'count_models_failed integer, count_nodes_failed integer, is_full_refresh boolean)'
+    ) %}
+    {#- columns added after the first version of the table: migrate an existing one in place -#}
+    {%- for column, type in [('raw_path', 'varchar(1000)'), ('timezone', 'varchar(100)'),
+                             ('window_days', 'varchar(20)'), ('contract_version', 'varchar(20)')] -%}
+        {% do run_query('alter table ' ~ relation ~ ' add column if not exists ' ~ column ~ ' ' ~ type) %}
+    {%- endfor -%}
+{% endmacro %}
+
+
+{#- The settings the incremental models depend on, as text: a change needs a full refresh. -#}
+{% macro pulse_run_settings() %}
+    {{ return({
+        'raw_path': pulse_raw_path() | string,
+        'timezone': var('timezone') | string,
+        'window_days': var('window_days') | string,
+        'contract_version': pulse_raw_contract_version() | string,
+    }) }}
+{% endmacro %}
+
+
+{% macro pulse_sql_text(value) -%}
+    '{{ value | string | replace("'", "''") }}'
+{%- endmacro %}
+
+
+{#-
+    Stop a run/build (not --full-refresh) whose settings differ from those of the last
+    successful run on this database: the incremental models would mix the two.
+-#}
+{% macro pulse_check_settings() %}
+    {%- set labels = {'raw_path': 'raw path', 'timezone': 'timezone', 'window_days': 'window_days',
+                      'contract_version': 'raw contract version'} -%}
+    {%- set now = pulse_run_settings() -%}
+    {%- set last = run_query(
+        'select raw_path, timezone, window_days, contract_version from ' ~ pulse_run_log_relation()
+        ~ " where status = 'success' and finished_at is not null and command in ('run', 'build')"
+        ~ ' order by finished_at desc limit 1'
+    ) -%}
+    {%- if last.rows | length == 0 or flags.FULL_REFRESH -%}
+        {{ return(none) }}
+    {%- endif -%}
+    {%- set changes = [] -%}
+    {%- for key in ['raw_path', 'timezone', 'window_days', 'contract_version'] -%}
+        {%- set before = last.rows[0][key] -%}
+        {#- null: logged before the settings were recorded; nothing to compare with -#}
+        {%- if before is not none and (before | string) != now[key] -%}
+            {% do changes.append(labels[key] ~ ' changed from ' ~ before ~ ' to ' ~ now[key]) %}
+        {%- endif -%}
+    {%- endfor -%}
+    {%- if changes -%}
+        {{ exceptions.raise_compiler_error(
+            'Customer Pulse: ' ~ (changes | join(' and ')) ~ ' since the last build of this database;'
+            ~ ' the incremental models must be rebuilt: run dbt build --full-refresh'
+            ~ ' (or make build FULL_REFRESH=1).') }}
+    {%- endif -%}
+{% endmacro %}
+
+
+{#- on-run-start, after pulse_on_run_start: check the settings, then log the run as 'running'. -#}
+{% macro pulse_run_log_start() %}
+    {%- if execute and flags.WHICH in ('run', 'build') -%}
+        {%- set settings = pulse_run_settings() -%}
+        {% do pulse_run_log_ensure_table() %}
+        {% do pulse_check_settings() %}
+        {% do run_query(
+            'insert into ' ~ pulse_run_log_relation() ~ ' (invocation_id, command, started_at, status,'
+            ~ ' is_full_refresh, raw_path, timezone, window_days, contract_version) values ('
+            ~ pulse_sql_text(invocation_id) ~ ', ' ~ pulse_sql_text(flags.WHICH) ~ ', '
+            ~ pulse_run_started_at() ~ ", 'running', " ~ ('true' if flags.FULL_REFRESH else 'false') ~ ', '
+            ~ pulse_sql_text(settings.raw_path) ~ ', ' ~ pulse_sql_text(settings.timezone) ~ ', '
+            ~ pulse_sql_text(settings.window_days) ~ ', ' ~ pulse_sql_text(settings.contract_version) ~ ')'
+        ) %}
+        {% if target.type == 'postgres' %}{% do run_query('commit') %}{% endif %}
+    {%- endif -%}
+    select 1
+{% endmacro %}
+
+
+{#- on-run-end: the run's row gets its end, status and counts (added here when on-run-start
+    stopped before logging it, e.g. raw files missing). -#}
 {% macro pulse_on_run_end(results) %}
     {%- if execute and flags.WHICH in ('run', 'build') -%}
         {%- set models = results | selectattr('node.resource_type', 'equalto', 'model') | list -%}
         {%- set failed = models | rejectattr('status', 'in', ['success']) | list -%}
         {%- set all_failed = results | selectattr('status', 'in', ['error', 'fail']) | list -%}
-        {%- set relation = target.schema ~ '.pulse_dbt_runs' -%}
-        {% do run_query('create schema if not exists ' ~ target.schema) %}
+        {%- set relation = pulse_run_log_relation() -%}
+        {%- set status = 'success' if (all_failed | length) == 0 and (failed | length) == 0 else 'error' -%}
+        {% do pulse_run_log_ensure_table() %}
         {% do run_query(
-            'create table if not exists ' ~ relation ~ ' (invocation_id varchar(64), command varchar(20), '
-            ~ 'started_at timestamp, finished_at timestamp, status varchar(20), count_models_built integer, '
-            ~ 'count_models_failed integer, count_nodes_failed integer, is_full_refresh boolean)'
+            'insert into ' ~ relation ~ ' (invocation_id, command, started_at, status, is_full_refresh)'
+            ~ ' select ' ~ pulse_sql_text(invocation_id) ~ ', ' ~ pulse_sql_text(flags.WHICH) ~ ', '
+            ~ pulse_run_started_at() ~ ", 'running', " ~ ('true' if flags.FULL_REFRESH else 'false')
+            ~ ' where not exists (select 1 from ' ~ relation ~ ' where invocation_id = '
+            ~ pulse_sql_text(invocation_id) ~ ')'
         ) %}
         {% do run_query(
-            'insert into ' ~ relation ~ ' values ('
-            ~ "'" ~ invocation_id ~ "', '" ~ flags.WHICH ~ "', "
-            ~ pulse_run_started_at() ~ ", "
-            ~ "cast('" ~ modules.datetime.datetime.utcnow().strftime('%Y-%m-%d %H:%M:%S.%f') ~ "' as timestamp), "
-            ~ "'" ~ ('success' if (all_failed | length) == 0 and (failed | length) == 0 else 'error') ~ "', "
-            ~ (models | length - failed | length) ~ ", " ~ (failed | length) ~ ", " ~ (all_failed | length) ~ ", "
-            ~ ('true' if flags.FULL_REFRESH else 'false') ~ ")"
+            'update ' ~ relation ~ ' set '
+            ~ "finished_at = cast('" ~ modules.datetime.datetime.utcnow().strftime('%Y-%m-%d %H:%M:%S.%f')
+            ~ "' as timestamp), status = '" ~ status ~ "', "
+            ~ 'count_models_built = ' ~ (models | length - failed | length) ~ ', '
+            ~ 'count_models_failed = ' ~ (failed | length) ~ ', '
+            ~ 'count_nodes_failed = ' ~ (all_failed | length)
+            ~ ' where invocation_id = ' ~ pulse_sql_text(invocation_id)
         ) %}
         {% if target.type == 'postgres' %}{% do run_query('commit') %}{% endif %}
     {%- endif -%}

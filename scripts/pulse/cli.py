@@ -8,7 +8,7 @@ from collections.abc import Callable, Sequence
 from datetime import date
 
 from pulse import paths
-from pulse.errors import PulseError
+from pulse.errors import PulseError, Refused
 
 
 def _positive_int(text: str) -> int:
@@ -108,6 +108,20 @@ def _cmd_report(args: argparse.Namespace) -> int:
     from pulse.report import run_cli
 
     return run_cli(args)
+
+
+def _cmd_locked(args: argparse.Namespace) -> int:
+    from pulse.lock import run_locked
+
+    command = list(args.cmd)
+    if command[:1] == ["--"]:
+        command = command[1:]
+    return run_locked(command, name=args.name)
+
+
+# commands that write (exports, reports, quality results) from the database: one at a time,
+# and never while a build holds it (see pulse.lock)
+LOCKED_COMMANDS = ("validate", "export", "report")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -218,6 +232,18 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("--out", default=None, help="folder (default PULSE_EXPORT_DIR/reports)")
     report.set_defaults(func=_cmd_report)
 
+    locked = sub.add_parser(
+        "locked",
+        help="run a command while holding the database's build lock (one writer at a time)",
+        description="Run COMMAND while holding <PULSE_DB_PATH>.lock; exits with its exit code. "
+        "When another process holds the lock, print who and since when, and exit 75.",
+    )
+    locked.add_argument(
+        "--name", default=None, help="how the holder is named to a waiter (default: the command)"
+    )
+    locked.add_argument("cmd", nargs=argparse.REMAINDER, metavar="-- COMMAND [ARG...]")
+    locked.set_defaults(func=_cmd_locked)
+
     bench = sub.add_parser(
         "bench", help="measure the DuckDB build: reference query, full build, incremental day"
     )
@@ -239,8 +265,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     func: Callable[[argparse.Namespace], int] = args.func
+    from pulse.lock import Busy, hold
+
     try:
+        if args.command in LOCKED_COMMANDS:
+            with hold(f"pulse {args.command}"):
+                return func(args)
         return func(args)
+    except Busy as exc:
+        print(exc, file=sys.stderr)
+        return 75
+    except Refused as exc:
+        print(f"pulse {args.command}: {exc}", file=sys.stderr)
+        return 1
     except PulseError as exc:
         print(f"pulse {args.command}: error: {exc}", file=sys.stderr)
         return 1

@@ -8,9 +8,11 @@
 - Atomic: a run writes a new version folder, then switches the `<profile>` link to it in
   one rename. A run that fails or is killed leaves the previous export as it was.
 - `manifest.json` lists every file (rows, SHA-256), the as_of_date, the dbt run and when.
-- Quality gate: refuses when the last `pulse validate` failed or validated an older dbt run,
-  or the last dbt run failed (marts older than it); `--force` overrides and says so.
-- `--triggers`: the changes since the previous export as one event per change.
+- Quality gate: refuses when the last dbt run never finished (killed: marts half old, half
+  new), the last `pulse validate` failed or validated an older dbt run, or the last dbt run
+  failed (marts older than it); `--force` overrides and says so (in the manifest).
+- `--triggers`: the changes since the previous export as one event per change. The trigger
+  state (the next export's baseline) is written only after the export link has switched.
 """
 
 from __future__ import annotations
@@ -34,7 +36,7 @@ import pandas as pd
 import yaml
 
 from pulse import paths, warehouse
-from pulse.errors import PulseError
+from pulse.errors import PulseError, Refused
 
 PROFILE_DIR = Path(__file__).with_name("export_profiles")
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
@@ -191,8 +193,11 @@ def write_json_atomic(path: Path, data: Any) -> None:
 def gate_problems(export_dir: Path, last_run: dict[str, Any] | None) -> list[str]:
     """Why the marts must not be exported now (empty when they may)."""
     problems = []
+    unfinished = warehouse.never_finished(last_run)
     if last_run is None:
         problems.append("no dbt run is logged in this warehouse (run `make build` first)")
+    elif unfinished:
+        problems.append(unfinished)
     elif last_run.get("status") != "success":
         problems.append(
             f"the last dbt run ({last_run.get('invocation_id')}, {last_run.get('finished_at')}) "
@@ -339,6 +344,9 @@ def export(
         needed |= {"rpt_inactive_visitors", "rpt_review_requests"}
     with warehouse.connect() as wh:
         last_run = wh.last_dbt_run()
+        unfinished = warehouse.never_finished(last_run)
+        if unfinished and not force:
+            raise Refused(unfinished)  # before reading the marts: the most urgent news
         available = set(wh.tables())
         missing = sorted(needed - available)
         if missing:
@@ -400,31 +408,49 @@ def export(
         shutil.rmtree(version_dir, ignore_errors=True)
         raise
 
-    events: list[dict[str, str]] = []
-    if triggers:
-        events = _write_triggers(export_dir, frames, as_of, written_at)
+    # Triggers: computed before the switch, written after it (events, then the state last).
+    # The state is the baseline of the next export, so it must not move unless this export is
+    # published: a failure before the switch leaves both as they were; a failure after the
+    # switch but before the state is written makes the next export report these changes again
+    # (same deterministic event_id: at least once, never lost).
+    pending = _compute_triggers(export_dir, frames, as_of) if triggers else None
     link = export_dir / profile.name
     _switch_link(link, os.path.join(".versions", version_name))
+    events: list[dict[str, str]] = []
+    if pending is not None:
+        events = _write_triggers(export_dir, pending, as_of, written_at)
     _prune_versions(versions, profile.name, keep={version_name})
     manifest["path"] = str(link)
     manifest["trigger_events"] = len(events) if triggers else None
     return manifest
 
 
-def _write_triggers(
-    export_dir: Path, frames: dict[str, pd.DataFrame], as_of: str, detected_at: str
-) -> list[dict[str, str]]:
-    """Compare with the previous state; write the new events and the new state, atomically."""
-    folder = export_dir / "triggers"
-    folder.mkdir(exist_ok=True)
-    state_file = folder / "state.json"
+@dataclass
+class PendingTriggers:
+    current: dict[str, list[str]]
+    previous: dict[str, list[str]]
+    baseline: bool
+
+
+def _compute_triggers(
+    export_dir: Path, frames: dict[str, pd.DataFrame], as_of: str
+) -> PendingTriggers:
+    """The trigger state of these marts and the baseline (state.json) to compare it with."""
+    state_file = export_dir / "triggers" / "state.json"
     current = trigger_state(frames)
     if state_file.exists():
         previous = json.loads(state_file.read_text(encoding="utf-8"))["state"]
-        baseline = False
-    else:
-        previous, baseline = current, True  # the first export sets the baseline: no events
-    events = trigger_events(previous, current, as_of, detected_at)
+        return PendingTriggers(current, previous, baseline=False)
+    return PendingTriggers(current, current, baseline=True)  # the first export: no events
+
+
+def _write_triggers(
+    export_dir: Path, pending: PendingTriggers, as_of: str, detected_at: str
+) -> list[dict[str, str]]:
+    """Write the events since the baseline, then the new state (each file atomically)."""
+    folder = export_dir / "triggers"
+    folder.mkdir(exist_ok=True)
+    events = trigger_events(pending.previous, pending.current, as_of, detected_at)
     stamp = detected_at.replace(":", "").replace("-", "")
     events_file = folder / f"events-{stamp}.csv"
     tmp = folder / f".{events_file.name}.tmp-{os.getpid()}"
@@ -436,10 +462,15 @@ def _write_triggers(
     shutil.copyfile(events_file, tmp_latest)
     os.replace(tmp_latest, latest)
     write_json_atomic(
-        state_file,
-        {"as_of_date": as_of, "written_at": detected_at, "baseline": baseline, "state": current},
+        folder / "state.json",
+        {
+            "as_of_date": as_of,
+            "written_at": detected_at,
+            "baseline": pending.baseline,
+            "state": pending.current,
+        },
     )
-    label = "baseline set, no events" if baseline else f"{len(events)} event(s)"
+    label = "baseline set, no events" if pending.baseline else f"{len(events)} event(s)"
     print(f"pulse export: triggers: {label} -> {events_file.name}", file=sys.stderr)
     return events
 

@@ -43,7 +43,7 @@ import yaml
 
 from pulse import paths, warehouse
 from pulse.dbt import run_dbt
-from pulse.errors import PulseError
+from pulse.errors import PulseError, Refused
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -415,6 +415,10 @@ def read_snapshot(plan: Plan, models: Sequence[str], progress: bool = True) -> S
     counts: dict[Relation, int] = {}
     values: dict[tuple[Relation, str], list[Any]] = {}
     with warehouse.connect() as wh:
+        last_run = wh.last_dbt_run()
+        unfinished = warehouse.never_finished(last_run)
+        if unfinished:
+            raise Refused(unfinished)
         present: dict[str, set[str]] = {}
 
         def exists(rel: Relation) -> bool:
@@ -445,7 +449,6 @@ def read_snapshot(plan: Plan, models: Sequence[str], progress: bool = True) -> S
                 f"{rel.schema}.{rel.table}.{column}",
             )
             values[(rel, column)] = [_plain(v) for v in frame["v"].tolist()]
-        last_run = wh.last_dbt_run()
         kind = wh.kind
     if progress:
         rows = sum(len(frame) for frame in frames.values())

@@ -64,17 +64,80 @@ class Warehouse:
         return self.query(f'select * from "{schema}"."{name}"')
 
     def last_dbt_run(self) -> dict[str, Any] | None:
-        """The latest row of pulse_dbt_runs (written by dbt's on-run-end), or None."""
+        """The latest row of pulse_dbt_runs (the last dbt run/build started), or None.
+
+        dbt's on-run-start logs a run as 'running' and on-run-end finishes it: a row still
+        'running' is a build that was killed (or is still going)."""
         schema = run_log_schema()
         if "pulse_dbt_runs" not in self.tables(schema):
             return None
         frame = self.query(
-            f'select * from "{schema}".pulse_dbt_runs order by finished_at desc limit 1'
+            f'select * from "{schema}".pulse_dbt_runs order by started_at desc, '
+            "finished_at desc nulls first limit 1"
         )
         if frame.empty:
             return None
         row = frame.iloc[0].to_dict()
-        return {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in row.items()}
+        return {
+            k: (None if _is_null(v) else v.isoformat() if hasattr(v, "isoformat") else v)
+            for k, v in row.items()
+        }
+
+
+def _is_null(value: Any) -> bool:
+    try:
+        return bool(pd.isna(value))
+    except (TypeError, ValueError):
+        return False
+
+
+def never_finished(last_run: dict[str, Any] | None) -> str | None:
+    """The one-line reason to refuse the marts when the last dbt run never finished, else None."""
+    if last_run is None or last_run.get("finished_at") or last_run.get("status") != "running":
+        return None
+    started = str(last_run.get("started_at") or "")[:16].replace("T", " ")
+    command = last_run.get("command") or "build"
+    return (
+        f"the last dbt {command} (started {started} UTC) never finished; the marts may be half "
+        "old, half new. Run make build again."
+    )
+
+
+def _busy(duckdb_message: str) -> PulseError:
+    """DuckDB's "Conflicting lock" as one line: who holds the database (from our lock file
+    when the writer took it, else the PID DuckDB names)."""
+    import re
+
+    from pulse import lock
+
+    holder = lock.current_holder()
+    if holder is not None and holder.get("token") == os.environ.get(lock.ENV_TOKEN):
+        holder = None  # that is us (or the build that started us): the writer is someone else
+    found = re.search(r"\(PID (\d+)\)", duckdb_message)
+    if holder is None and found:
+        # the writer did not go through `pulse locked` (a direct `dbt build`?): ask DuckDB
+        holder = _process(int(found.group(1)))
+    return lock.Busy(lock.busy_message(holder or {}))
+
+
+def _process(pid: int) -> dict[str, Any]:
+    """pid, command and start time of a running process (Linux /proc), as far as known."""
+    from datetime import UTC, datetime
+
+    info: dict[str, Any] = {"pid": pid}
+    try:
+        with open(f"/proc/{pid}/cmdline", "rb") as handle:
+            parts = [p.decode(errors="replace") for p in handle.read().split(b"\0") if p]
+        started = os.stat(f"/proc/{pid}").st_mtime
+    except OSError:
+        return info
+    # "python .../bin/dbt build ..." -> "dbt build ..."
+    words = [os.path.basename(p) if i < 2 else p for i, p in enumerate(parts)]
+    if len(words) > 1 and words[0].startswith("python"):
+        words = words[1:]
+    info["command"] = " ".join(words[:4]) or None
+    info["started_at"] = datetime.fromtimestamp(started, UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+    return info
 
 
 @contextmanager
@@ -89,9 +152,10 @@ def connect() -> Iterator[Warehouse]:
         try:
             con = duckdb.connect(str(db_file), read_only=True)
         except duckdb.Error as exc:
-            raise PulseError(
-                f"cannot open {db_file} read-only: {str(exc).splitlines()[0]}"
-            ) from None
+            first = str(exc).splitlines()[0]
+            if "Conflicting lock" in first:
+                raise _busy(first) from None
+            raise PulseError(f"cannot open {db_file} read-only: {first}") from None
         try:
             yield Warehouse("duckdb", con)
         finally:

@@ -82,7 +82,9 @@ def test_gate_refuses_marts_older_than_a_failed_run(workdb, tmp_path):
     _validated(tmp_path, workdb)
     _execute(
         workdb,
-        "insert into main.pulse_dbt_runs select 'failed-run', 'build', now()::timestamp, "
+        "insert into main.pulse_dbt_runs (invocation_id, command, started_at, finished_at, status, "
+        "count_models_built, count_models_failed, count_nodes_failed, is_full_refresh) "
+        "select 'failed-run', 'build', now()::timestamp, "
         "now()::timestamp + interval 1 hour, 'error', 3, 1, 1, false",
     )
     with pytest.raises(PulseError, match="some marts are older than it"):
