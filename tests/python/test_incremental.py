@@ -183,7 +183,7 @@ def test_daily_files_late_events_and_redeliveries_equal_a_full_refresh(dbt, raw_
     assert replaced[0] > 0, "conflicting re-deliveries should have moved events"
     conflicting = _one(
         db_file,
-        "select count(*) from staging.stg_product__events_duplicates "
+        "select count(distinct event_id) from staging.stg_product__events_duplicates "
         "where duplicate_reason = 'conflicting_redelivery'",
     )
     assert conflicting[0] == replaced[0]
