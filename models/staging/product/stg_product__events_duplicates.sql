@@ -41,7 +41,7 @@ final as (
         staged.properties as staged_properties,
         staged.occurred_at as staged_occurred_at,
         staged.received_at as staged_received_at,
-        staged._source_file as staged_source_file
+        staged._source_file as _staged_source_file
     from deliveries
     inner join staged
         on deliveries.event_id = staged.event_id
