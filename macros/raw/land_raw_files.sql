@@ -65,8 +65,21 @@
         'create table if not exists ' ~ log_table ~ ' (table_name varchar, raw_path varchar, '
         ~ 'source_file varchar, file_format varchar, file_size bigint, mtime_ns bigint, '
         ~ 'ctime_ns bigint, inode bigint, sha256 varchar, load_id bigint, rows_loaded bigint, '
-        ~ 'lines_unparseable bigint, landed_at timestamptz)'
+        ~ 'lines_unparseable bigint, landed_at timestamptz, status varchar)'
     ) %}
+    {% do run_query('alter table ' ~ log_table ~ ' add column if not exists status varchar') %}
+    {#- files whose landing was interrupted (a killed run): their partial rows go, they land again -#}
+    {%- for row in run_query(
+        "select table_name, source_file from " ~ log_table ~ " where status = 'landing'"
+    ).rows -%}
+        {% do log("Customer Pulse: " ~ row[1] ~ " was not landed completely; landing it again", info=true) %}
+        {% do run_query(
+            'delete from ' ~ schema ~ '.' ~ row[0] ~ ' where _source_file = ' ~ pulse_quote(row[1]) ~ '; '
+            ~ 'delete from ' ~ schema ~ '.' ~ row[0] ~ '__unparseable where _source_file = ' ~ pulse_quote(row[1]) ~ '; '
+            ~ 'delete from ' ~ log_table ~ ' where table_name = ' ~ pulse_quote(row[0])
+            ~ ' and source_file = ' ~ pulse_quote(row[1]) ~ " and status = 'landing'"
+        ) %}
+    {%- endfor -%}
     {%- set load_id = run_query('select coalesce(max(load_id), 0) + 1 from ' ~ log_table).rows[0][0] -%}
     {%- for table_name, spec in contract.items() -%}
         {%- set listing = fromjson(run_query(
@@ -225,13 +238,16 @@
             {{ load_id }} as _load_id
         from {{ reader }}
     {%- endset -%}
-    {#- rows of this file from an interrupted earlier landing (not in the log) go first -#}
+    {#- the file is logged as 'landing' first: if this run dies before marking it 'landed', the
+        next run removes its partial rows and lands it again -#}
     {% do run_query(
-        'delete from ' ~ schema ~ '.' ~ table_name ~ ' where _source_file = ' ~ pulse_quote(path) ~ '; '
-        ~ 'delete from ' ~ schema ~ '.' ~ table_name ~ '__unparseable where _source_file = ' ~ pulse_quote(path) ~ '; '
-        ~ 'drop table if exists ' ~ rejects ~ '; drop table if exists ' ~ rejects ~ '_scan'
+        'insert into ' ~ log_table ~ ' select ' ~ pulse_quote(table_name) ~ ', ' ~ pulse_quote(raw_dir) ~ ', '
+        ~ pulse_quote(path) ~ ', ' ~ pulse_quote(file['format']) ~ ', ' ~ file['size'] ~ ', '
+        ~ file['mtime_ns'] ~ ', ' ~ file['ctime_ns'] ~ ', ' ~ file['inode'] ~ ', '
+        ~ 'pulse_file_sha256(' ~ pulse_quote(path) ~ '), ' ~ load_id ~ ', null, null, now(), '
+        ~ "'landing'; drop table if exists " ~ rejects ~ '; drop table if exists ' ~ rejects ~ '_scan'
     ) %}
-    {% do run_query(landing) %}
+    {%- set rows_loaded = run_query(landing).rows[0][0] -%}
     {%- if is_csv -%}
         {%- set unparseable -%}
             insert into {{ schema }}.{{ table_name }}__unparseable
@@ -245,16 +261,14 @@
             from {{ rejects }} as errors
             group by errors.line
         {%- endset -%}
-        {% do run_query(unparseable) %}
+        {%- set lines_unparseable = run_query(unparseable).rows[0][0] -%}
         {% do run_query('drop table if exists ' ~ rejects ~ '; drop table if exists ' ~ rejects ~ '_scan') %}
+    {%- else -%}
+        {%- set lines_unparseable = 0 -%}
     {%- endif -%}
     {% do run_query(
-        'insert into ' ~ log_table ~ ' select ' ~ pulse_quote(table_name) ~ ', ' ~ pulse_quote(raw_dir) ~ ', '
-        ~ pulse_quote(path) ~ ', ' ~ pulse_quote(file['format']) ~ ', ' ~ file['size'] ~ ', '
-        ~ file['mtime_ns'] ~ ', ' ~ file['ctime_ns'] ~ ', ' ~ file['inode'] ~ ', '
-        ~ 'pulse_file_sha256(' ~ pulse_quote(path) ~ '), ' ~ load_id ~ ', '
-        ~ '(select count(*) from ' ~ schema ~ '.' ~ table_name ~ ' where _source_file = ' ~ pulse_quote(path) ~ '), '
-        ~ '(select count(*) from ' ~ schema ~ '.' ~ table_name ~ '__unparseable where _source_file = ' ~ pulse_quote(path) ~ '), '
-        ~ 'now()'
+        'update ' ~ log_table ~ " set status = 'landed', rows_loaded = " ~ rows_loaded
+        ~ ', lines_unparseable = ' ~ lines_unparseable ~ ' where table_name = ' ~ pulse_quote(table_name)
+        ~ ' and source_file = ' ~ pulse_quote(path) ~ ' and load_id = ' ~ load_id
     ) %}
 {% endmacro %}

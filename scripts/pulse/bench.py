@@ -67,8 +67,7 @@ with events as (
         trim(account_id) as account_id,
         timezone('UTC', try_cast(upper(trim(occurred_at)) as timestamptz)) as occurred_at,
         timezone('UTC', try_cast(upper(trim(received_at)) as timestamptz)) as received_at
-    from read_csv('{events_file}', all_varchar = true, header = true, ignore_errors = true,
-        union_by_name = true)
+    from read_csv('{events_file}', all_varchar = true, header = true, ignore_errors = true)
 ),
 deduplicated as (
     select * from events
