@@ -152,10 +152,11 @@
                 ~ 'delete from ' ~ log_table ~ " where table_name = '" ~ table_name ~ "' and source_file = " ~ pulse_quote(item[0])
             ) %}
         {%- endfor -%}
-        {%- for file in to_land -%}
-            {% do log("Customer Pulse: landing " ~ file['path'], info=true) %}
-            {% do land_raw_file(table_name, spec, file, schema, load_id, log_table, raw_dir) %}
-        {%- endfor -%}
+        {%- if to_land -%}
+            {% do log("Customer Pulse: landing " ~ to_land | length ~ " new file(s) of " ~ table_name ~ ": "
+                ~ (to_land | map(attribute='path') | list)[:3] | join(', ') ~ (', ...' if to_land | length > 3 else ''), info=true) %}
+            {% do land_raw_files_of_table(table_name, spec, to_land, schema, load_id, log_table, raw_dir) %}
+        {%- endif -%}
         {%- if spec['contract'].get('must_have_rows') -%}
             {%- set rows = run_query('select count(*) from ' ~ schema ~ '.' ~ table_name).rows[0][0] -%}
             {%- if rows == 0 -%}
@@ -181,46 +182,87 @@
 {% endmacro %}
 
 
-{#- Append one raw file to raw.<table> and log it in raw._pulse_files. CSV is read by its
-    header names (any order, extra columns ignored, BOM and CRLF allowed) with no type or
-    dialect sniffing, so a bad line anywhere (even a 2 MB one) is a quarantined line, never a
-    failed build. -#}
-{% macro land_raw_file(table_name, spec, file, schema, load_id, log_table, raw_dir) %}
-    {%- set path = file['path'] -%}
-    {%- set is_csv = file['format'] == 'csv' -%}
-    {%- set rejects = 'pulse_rejects_' ~ table_name -%}
-    {%- if is_csv -%}
-        {%- set header = fromjson(run_query('select pulse_csv_header(' ~ pulse_quote(path) ~ ')').rows[0][0]) -%}
-        {%- if 'error' in header -%}
-            {{ pulse_fail(header['error']) }}
+{#- Append new raw files of one table to raw.<table> and log them in raw._pulse_files.
+    Files with the same header (all daily drops of an export, typically) are read by one
+    statement. CSV is read by its header names (any order, extra columns ignored, BOM and
+    CRLF allowed) with no type or dialect sniffing, so a bad line anywhere (even a 2 MB one)
+    is a quarantined line, never a failed build. -#}
+{% macro land_raw_files_of_table(table_name, spec, files, schema, load_id, log_table, raw_dir) %}
+    {%- set csv_files = files | selectattr('format', 'equalto', 'csv') | list -%}
+    {%- set parquet_files = files | selectattr('format', 'equalto', 'parquet') | list -%}
+    {%- set groups = [] -%}
+    {%- if csv_files -%}
+        {%- set answer = fromjson(run_query(
+            'select pulse_csv_headers(' ~ pulse_quote(tojson(csv_files | map(attribute='path') | list)) ~ ')'
+        ).rows[0][0]) -%}
+        {%- if 'error' in answer -%}
+            {{ pulse_fail(answer['error']) }}
         {%- endif -%}
-        {%- set file_columns = header['header'] -%}
+        {%- set by_header = {} -%}
+        {%- for file in csv_files -%}
+            {%- set key = tojson(answer['headers'][loop.index0]) -%}
+            {%- if key not in by_header -%}
+                {%- do by_header.update({key: []}) -%}
+            {%- endif -%}
+            {%- do by_header[key].append(file) -%}
+        {%- endfor -%}
+        {%- for key, group in by_header.items() -%}
+            {%- do groups.append({'format': 'csv', 'columns': fromjson(key), 'files': group}) -%}
+        {%- endfor -%}
+    {%- endif -%}
+    {%- if parquet_files -%}
+        {%- set columns = [] -%}
+        {%- set quoted = [] -%}
+        {%- for file in parquet_files -%}
+            {%- do quoted.append(pulse_quote(file['path'])) -%}
+        {%- endfor -%}
+        {%- for row in run_query(
+            'describe select * from read_parquet([' ~ quoted | join(', ') ~ '], union_by_name = true)'
+        ).rows -%}
+            {%- do columns.append(row[0]) -%}
+        {%- endfor -%}
+        {%- do groups.append({'format': 'parquet', 'columns': columns, 'files': parquet_files}) -%}
+    {%- endif -%}
+    {%- for group in groups -%}
+        {% do land_raw_file_group(table_name, spec, group, schema, load_id, log_table, raw_dir) %}
+    {%- endfor -%}
+{% endmacro %}
+
+
+{% macro land_raw_file_group(table_name, spec, group, schema, load_id, log_table, raw_dir) %}
+    {%- set paths = group['files'] | map(attribute='path') | list -%}
+    {%- set path_list = [] -%}
+    {%- for path in paths -%}
+        {%- do path_list.append(pulse_quote(path)) -%}
+    {%- endfor -%}
+    {%- set first = paths[0] ~ ((' (and ' ~ (paths | length - 1) ~ ' more files with the same header)') if paths | length > 1 else '') -%}
+    {%- set is_csv = group['format'] == 'csv' -%}
+    {%- set rejects = 'pulse_rejects_' ~ table_name -%}
+    {%- set file_columns = group['columns'] -%}
+    {%- if is_csv -%}
         {%- set reader -%}
-            read_csv({{ pulse_quote(path) }}, header = true, auto_detect = false, delim = ',',
+            read_csv([{{ path_list | join(', ') }}], header = true, auto_detect = false, delim = ',',
                 quote = '"', escape = '"', strict_mode = true, store_rejects = true,
                 rejects_table = '{{ rejects }}', rejects_scan = '{{ rejects }}_scan',
+                filename = '_pulse_source_file',
                 columns = { {%- for name in file_columns -%}
                     {{ pulse_quote(name) }}: 'VARCHAR'{{ ', ' if not loop.last }}
                 {%- endfor -%} })
         {%- endset -%}
     {%- else -%}
-        {%- set reader = 'read_parquet(' ~ pulse_quote(path) ~ ')' -%}
-        {%- set file_columns = [] -%}
-        {%- for row in run_query('describe select * from ' ~ reader).rows -%}
-            {%- do file_columns.append(row[0]) -%}
-        {%- endfor -%}
+        {%- set reader = 'read_parquet([' ~ path_list | join(', ') ~ "], union_by_name = true, filename = '_pulse_source_file')" -%}
     {%- endif -%}
-    {#- which contract columns does the file have? (by header name, any order, extras ignored) -#}
+    {#- which contract columns do the files have? (by header name, any order, extras ignored) -#}
     {%- set names = {} -%}
     {%- for name in file_columns -%}
         {%- if (name | lower | trim) in names -%}
-            {{ pulse_fail(path ~ ": the header names column '" ~ (name | lower | trim) ~ "' twice; which one holds the data is ambiguous, so the file is not read") }}
+            {{ pulse_fail(first ~ ": the header names column '" ~ (name | lower | trim) ~ "' twice; which one holds the data is ambiguous, so the file is not read") }}
         {%- endif -%}
         {%- do names.update({name | lower | trim: name}) -%}
     {%- endfor -%}
     {%- for column in spec['required'] if column not in names -%}
         {{ pulse_fail(
-            path ~ " has no column '" ~ column ~ "' (required by the raw contract of " ~ table_name
+            first ~ " has no column '" ~ column ~ "' (required by the raw contract of " ~ table_name
             ~ "); columns found: " ~ names.keys() | join(', ')) }}
     {%- endfor -%}
     {%- set landing -%}
@@ -233,42 +275,51 @@
                 cast(null as varchar)
             {%- endif %} as {{ column }},
             {%- endfor %}
-            {{ pulse_quote(path) }} as _source_file,
+            _pulse_source_file as _source_file,
             row_number() over () as _source_row,
             {{ load_id }} as _load_id
         from {{ reader }}
     {%- endset -%}
-    {#- the file is logged as 'landing' first: if this run dies before marking it 'landed', the
-        next run removes its partial rows and lands it again -#}
+    {#- the files are logged as 'landing' first: if this run dies before marking them 'landed',
+        the next run removes their partial rows and lands them again -#}
+    {%- set logged = [] -%}
+    {%- for file in group['files'] -%}
+        {%- do logged.append('(' ~ pulse_quote(file['path']) ~ ', ' ~ file['size'] ~ ', ' ~ file['mtime_ns']
+            ~ ', ' ~ file['ctime_ns'] ~ ', ' ~ file['inode'] ~ ')') -%}
+    {%- endfor -%}
     {% do run_query(
-        'insert into ' ~ log_table ~ ' select ' ~ pulse_quote(table_name) ~ ', ' ~ pulse_quote(raw_dir) ~ ', '
-        ~ pulse_quote(path) ~ ', ' ~ pulse_quote(file['format']) ~ ', ' ~ file['size'] ~ ', '
-        ~ file['mtime_ns'] ~ ', ' ~ file['ctime_ns'] ~ ', ' ~ file['inode'] ~ ', '
-        ~ 'pulse_file_sha256(' ~ pulse_quote(path) ~ '), ' ~ load_id ~ ', null, null, now(), '
-        ~ "'landing'; drop table if exists " ~ rejects ~ '; drop table if exists ' ~ rejects ~ '_scan'
+        'insert into ' ~ log_table ~ ' select ' ~ pulse_quote(table_name) ~ ', ' ~ pulse_quote(raw_dir)
+        ~ ', path, ' ~ pulse_quote(group['format']) ~ ', size, mtime_ns, ctime_ns, inode, '
+        ~ 'pulse_file_sha256(path), ' ~ load_id ~ ", null, null, now(), 'landing' from (values "
+        ~ logged | join(', ') ~ ') as files (path, size, mtime_ns, ctime_ns, inode); '
+        ~ 'drop table if exists ' ~ rejects ~ '; drop table if exists ' ~ rejects ~ '_scan'
     ) %}
-    {%- set rows_loaded = run_query(landing).rows[0][0] -%}
+    {% do run_query(landing) %}
     {%- if is_csv -%}
         {%- set unparseable -%}
             insert into {{ schema }}.{{ table_name }}__unparseable
             select
-                {{ pulse_quote(path) }} as _source_file,
+                scans.file_path as _source_file,
                 errors.line as _line_number,
                 string_agg(distinct cast(errors.error_type as varchar), '; ') as error_type,
                 min(errors.error_message) as error_message,
                 trim(min(errors.csv_line), chr(10) || chr(13)) as raw_line,
                 {{ load_id }} as _load_id
             from {{ rejects }} as errors
-            group by errors.line
+            inner join {{ rejects }}_scan as scans
+                on errors.scan_id = scans.scan_id and errors.file_id = scans.file_id
+            group by scans.file_path, errors.line
         {%- endset -%}
-        {%- set lines_unparseable = run_query(unparseable).rows[0][0] -%}
+        {% do run_query(unparseable) %}
         {% do run_query('drop table if exists ' ~ rejects ~ '; drop table if exists ' ~ rejects ~ '_scan') %}
-    {%- else -%}
-        {%- set lines_unparseable = 0 -%}
     {%- endif -%}
     {% do run_query(
-        'update ' ~ log_table ~ " set status = 'landed', rows_loaded = " ~ rows_loaded
-        ~ ', lines_unparseable = ' ~ lines_unparseable ~ ' where table_name = ' ~ pulse_quote(table_name)
-        ~ ' and source_file = ' ~ pulse_quote(path) ~ ' and load_id = ' ~ load_id
+        'update ' ~ log_table ~ " as log set status = 'landed', "
+        ~ 'rows_loaded = coalesce((select count(*) from ' ~ schema ~ '.' ~ table_name ~ ' as r where r._load_id = '
+        ~ load_id ~ ' and r._source_file = log.source_file), 0), '
+        ~ 'lines_unparseable = coalesce((select count(*) from ' ~ schema ~ '.' ~ table_name ~ '__unparseable as u '
+        ~ 'where u._load_id = ' ~ load_id ~ ' and u._source_file = log.source_file), 0) '
+        ~ "where log.table_name = " ~ pulse_quote(table_name) ~ ' and log.load_id = ' ~ load_id
+        ~ " and log.status = 'landing'"
     ) %}
 {% endmacro %}

@@ -4,7 +4,8 @@ Registered on every dbt connection by `plugins:` in profiles/profiles.yml:
 - `pulse_raw_files(raw_dir, table)`: JSON `{"files": [...]}` (pulse.rawfiles.table_files) or
   `{"error": "<one line>"}`;
 - `pulse_file_sha256(path)`: the content checksum of a file;
-- `pulse_csv_header(path)`: JSON `{"header": [...]}` or `{"error": "<one line>"}`.
+- `pulse_csv_header(path)`: JSON `{"header": [...]}` or `{"error": "<one line>"}`;
+- `pulse_csv_headers(paths_json)`: the same for a list of files at once.
 Errors come back as values, so the macro can stop the run with one line naming the file.
 """
 
@@ -41,6 +42,18 @@ def _csv_header(path: str) -> str:
         return json.dumps({"error": f"cannot read {path}: {exc.strerror}"})
 
 
+def _csv_headers(paths: str) -> str:
+    """Headers of many CSV files (a JSON list of paths) in one call: {"headers": [...]} or
+    the first file's {"error": ...}."""
+    headers = []
+    for path in json.loads(paths):
+        one = json.loads(_csv_header(path))
+        if "error" in one:
+            return json.dumps(one)
+        headers.append(one["header"])
+    return json.dumps({"headers": headers})
+
+
 class Plugin(BasePlugin):
     def initialize(self, plugin_config: dict[str, Any]) -> None:
         pass
@@ -50,6 +63,7 @@ class Plugin(BasePlugin):
             ("pulse_raw_files", _raw_files),
             ("pulse_file_sha256", _sha256),
             ("pulse_csv_header", _csv_header),
+            ("pulse_csv_headers", _csv_headers),
         ):
             with contextlib.suppress(Exception):  # not registered on this connection yet
                 conn.remove_function(name)
