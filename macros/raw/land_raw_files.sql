@@ -41,10 +41,9 @@
       at all to raw.<table>__unparseable;
     - an unchanged file (same stat fingerprint, or a new fingerprint with the same content
       checksum, as `cp -p` or `rsync -a` leave it) is not read again;
-    - a changed or removed file: for the small tables (staged in full every run) its old rows
-      are removed and the new content landed, so the marts follow it exactly; for a table staged
-      incrementally (events) the run stops with one line naming the file and the full-refresh
-      command.
+    - a changed or removed file stops the run with one line naming the file and the
+      full-refresh command: every table feeds an incremental model, which cannot take rows
+      back in place (a delivery is added as a new file).
     --full-refresh (or --vars '{reload_raw: true}') lands every file again from scratch.
     Raw files are only ever read.
 -#}
@@ -130,7 +129,11 @@
         {%- for path, before in landed.items() if path not in listed -%}
             {%- do gone.append([path, 'removed', before[7], before[6]]) -%}
         {%- endfor -%}
-        {%- if gone and spec['contract'].get('incremental') -%}
+        {%- if gone -%}
+            {#- every raw table feeds an incremental model (events directly; accounts, visitors
+                and features through the reference checks and the daily facts; tickets, NPS
+                and CRM activities through the health history), so a delivery that changed or
+                disappeared cannot be followed in place -#}
             {%- set first = gone[0] -%}
             {%- if first[1] == 'removed' and first[3] != raw_dir -%}
                 {{ pulse_fail(
@@ -141,17 +144,10 @@
             {{ pulse_fail(
                 "raw file " ~ first[0] ~ " " ~ first[1] ~ " since it was landed on " ~ first[2]
                 ~ ((" (and " ~ (gone | length - 1) ~ " more)") if gone | length > 1 else "")
-                ~ "; the staged " ~ table_name ~ " cannot follow it in place: rebuild from scratch"
-                ~ " with `dbt build --full-refresh` (make build FULL_REFRESH=1)") }}
+                ~ "; the models built from " ~ table_name ~ " cannot follow it in place: add new rows as"
+                ~ " new files, or rebuild from scratch with `dbt build --full-refresh`"
+                ~ " (make build FULL_REFRESH=1)") }}
         {%- endif -%}
-        {%- for item in gone -%}
-            {% do log("Customer Pulse: raw file " ~ item[0] ~ " " ~ item[1] ~ "; its rows are replaced", info=true) %}
-            {% do run_query(
-                'delete from ' ~ schema ~ '.' ~ table_name ~ ' where _source_file = ' ~ pulse_quote(item[0]) ~ '; '
-                ~ 'delete from ' ~ schema ~ '.' ~ table_name ~ '__unparseable where _source_file = ' ~ pulse_quote(item[0]) ~ '; '
-                ~ 'delete from ' ~ log_table ~ " where table_name = '" ~ table_name ~ "' and source_file = " ~ pulse_quote(item[0])
-            ) %}
-        {%- endfor -%}
         {%- if to_land -%}
             {% do log("Customer Pulse: landing " ~ to_land | length ~ " new file(s) of " ~ table_name ~ ": "
                 ~ (to_land | map(attribute='path') | list)[:3] | join(', ') ~ (', ...' if to_land | length > 3 else ''), info=true) %}

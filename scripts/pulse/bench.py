@@ -234,7 +234,7 @@ def bench(events: int, work_dir: Path, seed: int = 42, out: Path | None = None) 
     work.mkdir(parents=True, exist_ok=True)
     info = _prepare_data(work, events, seed)
     rows = info["total"]
-    memory_limit = os.environ.get("PULSE_DUCKDB_MEMORY_LIMIT", "5GB")
+    memory_limit = os.environ.get("PULSE_DUCKDB_MEMORY_LIMIT", "4500MB")
     full_raw = _raw_folder(work, "raw-full", info, with_last=True)
 
     results: dict[str, Any] = {

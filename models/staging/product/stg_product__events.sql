@@ -80,7 +80,11 @@ ranked as (
                 received_at asc, occurred_at asc, _payload_fingerprint asc, is_staged desc,
                 _source_file asc, _source_row asc
         ) as delivery_rank,
+        {%- if is_incremental() %}
         max(case when is_staged then occurred_at end) over (partition by event_id) as staged_occurred_at
+        {%- else %}
+        cast(null as timestamp) as staged_occurred_at
+        {%- endif %}
     from candidates
 
 ),

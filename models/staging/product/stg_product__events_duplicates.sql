@@ -1,17 +1,44 @@
 {#- Every accepted delivery of an event that is not its staged (earliest) one: exact
-    re-deliveries, and conflicting ones (same event_id, another payload) with both payloads. -#}
+    re-deliveries, and conflicting ones (same event_id, another payload) with both payloads.
+    Incremental: the duplicates of the events that got a new delivery since the last run are
+    computed again (delete+insert by event_id). -#}
+{{ config(
+    materialized='incremental',
+    incremental_strategy='delete+insert',
+    unique_key='event_id',
+    on_schema_change='fail',
+) }}
+
 with
+
+{%- if is_incremental() %}
+
+changed_events as (
+
+    select distinct event_id
+    from {{ ref('base_product__events') }}
+    where rejection_reason is null
+        and _load_id > (select coalesce(max(_pulse_load_id), 0) from {{ this }})
+
+),
+{%- endif %}
 
 deliveries as (
 
     select * from {{ ref('base_product__events') }}
     where rejection_reason is null
+    {%- if is_incremental() %}
+        and event_id in (select changed_events.event_id from changed_events)
+    {%- endif %}
 
 ),
 
 staged as (
 
     select * from {{ ref('stg_product__events') }}
+    {%- if is_incremental() %}
+    where event_id in (select changed_events.event_id from changed_events)
+    {%- endif %}
 
 ),
 
@@ -41,7 +68,8 @@ final as (
         staged.properties as staged_properties,
         staged.occurred_at as staged_occurred_at,
         staged.received_at as staged_received_at,
-        staged._source_file as _staged_source_file
+        staged._source_file as _staged_source_file,
+        greatest(deliveries._load_id, staged._load_id) as _pulse_load_id
     from deliveries
     inner join staged
         on deliveries.event_id = staged.event_id
