@@ -13,6 +13,12 @@
     on_schema_change='fail',
 ) }}
 
+{% set delivery_columns = [
+    'event_id', 'visitor_id', 'account_id', 'event_type', 'source_event_type', 'event_name',
+    'feature_id', 'properties', 'occurred_at', 'received_at', '_payload_fingerprint',
+    '_source_file', '_source_row', '_load_id',
+] %}
+
 with
 
 new_deliveries as (
@@ -28,20 +34,9 @@ new_deliveries as (
 candidates as (
 
     select
-        event_id,
-        visitor_id,
-        account_id,
-        event_type,
-        source_event_type,
-        event_name,
-        feature_id,
-        properties,
-        occurred_at,
-        received_at,
-        _payload_fingerprint,
-        _source_file,
-        _source_row,
-        _load_id,
+        {%- for column in delivery_columns %}
+        {{ column }},
+        {%- endfor %}
         false as is_staged
     from new_deliveries
     {%- if is_incremental() %}
@@ -49,20 +44,9 @@ candidates as (
     union all
 
     select
-        event_id,
-        visitor_id,
-        account_id,
-        event_type,
-        source_event_type,
-        event_name,
-        feature_id,
-        properties,
-        occurred_at,
-        received_at,
-        _payload_fingerprint,
-        _source_file,
-        _source_row,
-        _load_id,
+        {%- for column in delivery_columns %}
+        {{ column }},
+        {%- endfor %}
         true as is_staged
     from {{ this }}
     where event_id in (select new_deliveries.event_id from new_deliveries)
