@@ -35,7 +35,7 @@ candidates as (
 
     select
         {%- for column in delivery_columns %}
-        {{ column }},
+            {{ column }},
         {%- endfor %}
         false as is_staged
     from new_deliveries
@@ -67,7 +67,7 @@ ranked as (
         {%- if is_incremental() %}
         max(case when is_staged then occurred_at end) over (partition by event_id) as staged_occurred_at
         {%- else %}
-        cast(null as timestamp) as staged_occurred_at
+            cast(null as timestamp) as staged_occurred_at
         {%- endif %}
     from candidates
 
