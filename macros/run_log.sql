@@ -43,11 +43,6 @@
 {% endmacro %}
 
 
-{% macro pulse_sql_text(value) -%}
-    '{{ value | string | replace("'", "''") }}'
-{%- endmacro %}
-
-
 {#-
     Stop a run/build (not --full-refresh) whose settings differ from those of the last
     successful run on this database: the incremental models would mix the two.
@@ -90,10 +85,10 @@
         {% do run_query(
             'insert into ' ~ pulse_run_log_relation() ~ ' (invocation_id, command, started_at, status,'
             ~ ' is_full_refresh, raw_path, timezone, window_days, contract_version) values ('
-            ~ pulse_sql_text(invocation_id) ~ ', ' ~ pulse_sql_text(flags.WHICH) ~ ', '
+            ~ pulse_quote(invocation_id) ~ ', ' ~ pulse_quote(flags.WHICH) ~ ', '
             ~ pulse_run_started_at() ~ ", 'running', " ~ ('true' if flags.FULL_REFRESH else 'false') ~ ', '
-            ~ pulse_sql_text(settings.raw_path) ~ ', ' ~ pulse_sql_text(settings.timezone) ~ ', '
-            ~ pulse_sql_text(settings.window_days) ~ ', ' ~ pulse_sql_text(settings.contract_version) ~ ')'
+            ~ pulse_quote(settings.raw_path) ~ ', ' ~ pulse_quote(settings.timezone) ~ ', '
+            ~ pulse_quote(settings.window_days) ~ ', ' ~ pulse_quote(settings.contract_version) ~ ')'
         ) %}
         {% if target.type == 'postgres' %}{% do run_query('commit') %}{% endif %}
     {%- endif -%}
@@ -113,10 +108,10 @@
         {% do pulse_run_log_ensure_table() %}
         {% do run_query(
             'insert into ' ~ relation ~ ' (invocation_id, command, started_at, status, is_full_refresh)'
-            ~ ' select ' ~ pulse_sql_text(invocation_id) ~ ', ' ~ pulse_sql_text(flags.WHICH) ~ ', '
+            ~ ' select ' ~ pulse_quote(invocation_id) ~ ', ' ~ pulse_quote(flags.WHICH) ~ ', '
             ~ pulse_run_started_at() ~ ", 'running', " ~ ('true' if flags.FULL_REFRESH else 'false')
             ~ ' where not exists (select 1 from ' ~ relation ~ ' where invocation_id = '
-            ~ pulse_sql_text(invocation_id) ~ ')'
+            ~ pulse_quote(invocation_id) ~ ')'
         ) %}
         {% do run_query(
             'update ' ~ relation ~ ' set '
@@ -125,7 +120,7 @@
             ~ 'count_models_built = ' ~ (models | length - failed | length) ~ ', '
             ~ 'count_models_failed = ' ~ (failed | length) ~ ', '
             ~ 'count_nodes_failed = ' ~ (all_failed | length)
-            ~ ' where invocation_id = ' ~ pulse_sql_text(invocation_id)
+            ~ ' where invocation_id = ' ~ pulse_quote(invocation_id)
         ) %}
         {% if target.type == 'postgres' %}{% do run_query('commit') %}{% endif %}
     {%- endif -%}

@@ -143,16 +143,19 @@
     {%- endif -%}
 {% endmacro %}
 
+{#- the time zone catalogue: a table function on DuckDB, a view on PostgreSQL -#}
+{% macro pulse_timezone_names_relation() %}
+    {{ return('pg_timezone_names()' if target.type == 'duckdb' else 'pg_timezone_names') }}
+{% endmacro %}
+
 {% macro duckdb__pulse_is_known_timezone(tz) %}
-    {%- set found = run_query(
-        "select count(*) from pg_timezone_names() where lower(name) = lower('" ~ tz | replace("'", "''") ~ "')"
-    ) -%}
-    {{ return(found.rows[0][0] > 0) }}
+    {{ return(postgres__pulse_is_known_timezone(tz)) }}
 {% endmacro %}
 
 {% macro postgres__pulse_is_known_timezone(tz) %}
     {%- set found = run_query(
-        "select count(*) from pg_timezone_names where lower(name) = lower('" ~ tz | replace("'", "''") ~ "')"
+        'select count(*) from ' ~ pulse_timezone_names_relation()
+        ~ ' where lower(name) = lower(' ~ pulse_quote(tz) ~ ')'
     ) -%}
     {{ return(found.rows[0][0] > 0) }}
 {% endmacro %}

@@ -26,7 +26,7 @@
 
 {#- A SQL string literal. -#}
 {% macro pulse_quote(text) -%}
-    '{{ text | replace("'", "''") }}'
+    '{{ text | string | replace("'", "''") }}'
 {%- endmacro %}
 
 
