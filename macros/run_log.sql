@@ -4,7 +4,9 @@
 
     - on-run-start (pulse_run_log_start): first the settings check (pulse_check_settings), then a
       row with status 'running': invocation id, command, start, the raw path, timezone,
-      window_days, raw contract version and whether it is a --full-refresh.
+      window_days, raw contract version, as_of_date (empty when unset) and whether it is a
+      --full-refresh. as_of_date counts as a setting: the incremental history models hold the
+      days up to the as_of_date they were built with.
     - on-run-end (pulse_on_run_end): that row gets its end, status success or error and counts.
 
     A build killed part-way (SIGKILL, power loss) leaves its row 'running' with no end:
@@ -26,7 +28,8 @@
     ) %}
     {#- columns added after the first version of the table: migrate an existing one in place -#}
     {%- for column, type in [('raw_path', 'varchar(1000)'), ('timezone', 'varchar(100)'),
-                             ('window_days', 'varchar(20)'), ('contract_version', 'varchar(20)')] -%}
+                             ('window_days', 'varchar(20)'), ('contract_version', 'varchar(20)'),
+                             ('as_of_date', 'varchar(40)')] -%}
         {% do run_query('alter table ' ~ relation ~ ' add column if not exists ' ~ column ~ ' ' ~ type) %}
     {%- endfor -%}
 {% endmacro %}
@@ -39,6 +42,7 @@
         'timezone': var('timezone') | string,
         'window_days': var('window_days') | string,
         'contract_version': pulse_raw_contract_version() | string,
+        'as_of_date': (var('as_of_date', none) or '') | string,
     }) }}
 {% endmacro %}
 
@@ -49,10 +53,10 @@
 -#}
 {% macro pulse_check_settings() %}
     {%- set labels = {'raw_path': 'raw path', 'timezone': 'timezone', 'window_days': 'window_days',
-                      'contract_version': 'raw contract version'} -%}
+                      'contract_version': 'raw contract version', 'as_of_date': 'as_of_date'} -%}
     {%- set now = pulse_run_settings() -%}
     {%- set last = run_query(
-        'select raw_path, timezone, window_days, contract_version from ' ~ pulse_run_log_relation()
+        'select raw_path, timezone, window_days, contract_version, as_of_date from ' ~ pulse_run_log_relation()
         ~ " where status = 'success' and finished_at is not null and command in ('run', 'build')"
         ~ ' order by finished_at desc limit 1'
     ) -%}
@@ -60,11 +64,11 @@
         {{ return(none) }}
     {%- endif -%}
     {%- set changes = [] -%}
-    {%- for key in ['raw_path', 'timezone', 'window_days', 'contract_version'] -%}
+    {%- for key in labels -%}
         {%- set before = last.rows[0][key] -%}
         {#- null: logged before the settings were recorded; nothing to compare with -#}
         {%- if before is not none and (before | string) != now[key] -%}
-            {% do changes.append(labels[key] ~ ' changed from ' ~ before ~ ' to ' ~ now[key]) %}
+            {% do changes.append(labels[key] ~ ' changed from ' ~ (before or 'unset') ~ ' to ' ~ (now[key] or 'unset')) %}
         {%- endif -%}
     {%- endfor -%}
     {%- if changes -%}
@@ -84,11 +88,12 @@
         {% do pulse_check_settings() %}
         {% do run_query(
             'insert into ' ~ pulse_run_log_relation() ~ ' (invocation_id, command, started_at, status,'
-            ~ ' is_full_refresh, raw_path, timezone, window_days, contract_version) values ('
+            ~ ' is_full_refresh, raw_path, timezone, window_days, contract_version, as_of_date) values ('
             ~ pulse_quote(invocation_id) ~ ', ' ~ pulse_quote(flags.WHICH) ~ ', '
             ~ pulse_run_started_at() ~ ", 'running', " ~ ('true' if flags.FULL_REFRESH else 'false') ~ ', '
             ~ pulse_quote(settings.raw_path) ~ ', ' ~ pulse_quote(settings.timezone) ~ ', '
-            ~ pulse_quote(settings.window_days) ~ ', ' ~ pulse_quote(settings.contract_version) ~ ')'
+            ~ pulse_quote(settings.window_days) ~ ', ' ~ pulse_quote(settings.contract_version) ~ ', '
+            ~ pulse_quote(settings.as_of_date) ~ ')'
         ) %}
         {% if target.type == 'postgres' %}{% do run_query('commit') %}{% endif %}
     {%- endif -%}

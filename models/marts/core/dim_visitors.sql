@@ -1,28 +1,19 @@
-{#- One row per visitor (user), with role and first / last active day over all accounts. -#}
+{#-
+    One row per visitor (user) that exists on as_of_date (int_visitors_existing) in an account
+    that exists on as_of_date (dim_accounts): a visitor created after as_of_date is absent from
+    every current mart.
+-#}
 with
 
 visitors as (
 
-    select * from {{ ref('stg_product__visitors') }}
+    select * from {{ ref('int_visitors_existing') }}
 
 ),
 
-visitor_days as (
+accounts as (
 
-    select * from {{ ref('fct_visitor_days') }}
-    where is_active
-
-),
-
-activity as (
-
-    select
-        visitor_id,
-        min(activity_date) as first_active_date,
-        max(activity_date) as last_active_date,
-        count(distinct account_id) as count_active_accounts
-    from visitor_days
-    group by visitor_id
+    select account_id from {{ ref('dim_accounts') }}
 
 ),
 
@@ -34,12 +25,12 @@ final as (
         visitors.email,
         visitors.role,
         visitors.created_at,
-        activity.first_active_date,
-        activity.last_active_date,
-        coalesce(activity.count_active_accounts, 0) as count_active_accounts
+        visitors.first_active_date,
+        visitors.last_active_date,
+        visitors.count_active_accounts
     from visitors
-    left join activity
-        on visitors.visitor_id = activity.visitor_id
+    inner join accounts
+        on visitors.account_id = accounts.account_id
 
 )
 
