@@ -51,6 +51,10 @@ from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import jinja2
+from jinja2.nativetypes import NativeEnvironment
+from jinja2.sandbox import ImmutableSandboxedEnvironment
+
 from pulse import paths, warehouse
 from pulse.dbt import run_dbt
 from pulse.errors import PulseError, Refused
@@ -179,6 +183,15 @@ def run_vars(last_run: dict[str, Any] | None) -> dict[str, Any] | None:
     return values
 
 
+class _ArgumentJinja(NativeEnvironment, ImmutableSandboxedEnvironment):
+    """Renders a test argument: native types like dbt's rendering, sandboxed; the caller
+    passes var() as the only function."""
+
+
+def _is_jinja(value: Any) -> bool:
+    return isinstance(value, str) and ("{{" in value or "{%" in value)
+
+
 def _render(value: Any, dbt_vars: dict[str, Any] | None) -> Any:
     """A test argument as dbt renders it when it compiles the test: Jinja with native types
     (`{{ var('x') }}` gives the number, not text), var() reading the run's vars. An argument
@@ -187,10 +200,8 @@ def _render(value: Any, dbt_vars: dict[str, Any] | None) -> Any:
         return [_render(item, dbt_vars) for item in value]
     if isinstance(value, dict):
         return {k: _render(v, dbt_vars) for k, v in value.items()}
-    if not isinstance(value, str) or ("{{" not in value and "{%" not in value):
+    if not _is_jinja(value):
         return value
-    import jinja2
-    from jinja2.nativetypes import NativeEnvironment
 
     def var(name: str, *default: Any) -> Any:
         if dbt_vars is None:
@@ -204,9 +215,8 @@ def _render(value: Any, dbt_vars: dict[str, Any] | None) -> Any:
             return default[0]
         raise _NotMapped(f"var {name!r} is not in the vars of the dbt run")
 
-    env = NativeEnvironment(undefined=jinja2.StrictUndefined)
     try:
-        return env.from_string(value).render(var=var)
+        return _ArgumentJinja(undefined=jinja2.StrictUndefined).from_string(value).render(var=var)
     except jinja2.TemplateError as exc:
         raise _NotMapped(f"argument {value!r} is Jinja pulse cannot render ({exc})") from None
 
@@ -268,7 +278,7 @@ def _check_for(
         "jinja": tuple(
             f"{k}: {v}"
             for k, v in meta.get("kwargs", {}).items()
-            if k not in ("model", "column_name") and isinstance(v, str) and "{" in v
+            if k not in ("model", "column_name") and _is_jinja(v)
         ),
     }
     needs_column = {"unique", "not_null", "accepted_values", "value_between", "relationships"}
@@ -771,12 +781,10 @@ def _arguments(check: Check, snapshot: Snapshot) -> str:
 
 def _page(results: dict[str, Any], outcomes: dict[str, list[Outcome]], snapshot: Snapshot) -> str:
     """The self-contained HTML page: one table per mart, every expectation and its result."""
-    from jinja2 import Environment, FileSystemLoader, StrictUndefined
-
-    env = Environment(
-        loader=FileSystemLoader(TEMPLATE_DIR),
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(TEMPLATE_DIR),
         autoescape=True,
-        undefined=StrictUndefined,
+        undefined=jinja2.StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
