@@ -4,9 +4,11 @@
 
     - on-run-start (pulse_run_log_start): first the settings check (pulse_check_settings), then a
       row with status 'running': invocation id, command, start, the raw path, timezone,
-      window_days, raw contract version, as_of_date (empty when unset) and whether it is a
-      --full-refresh. as_of_date counts as a setting: the incremental history models hold the
-      days up to the as_of_date they were built with.
+      window_days, raw contract version, as_of_date (empty when unset), whether it is a
+      --full-refresh, and vars_json: every var dbt_project.yml declares with its value in this
+      invocation (--vars applied), as JSON. `pulse validate` renders the var-dependent test
+      arguments with these values. as_of_date counts as a setting: the incremental history
+      models hold the days up to the as_of_date they were built with.
     - on-run-end (pulse_on_run_end): that row gets its end, status success or error and counts.
 
     A build killed part-way (SIGKILL, power loss) leaves its row 'running' with no end:
@@ -29,7 +31,7 @@
     {#- columns added after the first version of the table: migrate an existing one in place -#}
     {%- for column, type in [('raw_path', 'varchar(1000)'), ('timezone', 'varchar(100)'),
                              ('window_days', 'varchar(20)'), ('contract_version', 'varchar(20)'),
-                             ('as_of_date', 'varchar(40)')] -%}
+                             ('as_of_date', 'varchar(40)'), ('vars_json', 'text')] -%}
         {% do run_query('alter table ' ~ relation ~ ' add column if not exists ' ~ column ~ ' ' ~ type) %}
     {%- endfor -%}
 {% endmacro %}
@@ -44,6 +46,22 @@
         'contract_version': pulse_raw_contract_version() | string,
         'as_of_date': (var('as_of_date', none) or '') | string,
     }) }}
+{% endmacro %}
+
+
+{#- The effective value of every declared var in this invocation, as JSON (sorted keys).
+    A value JSON cannot hold as such (a date from --vars '{as_of_date: 2026-03-31}') is text. -#}
+{% macro pulse_run_vars_json() %}
+    {%- set values = {} -%}
+    {%- for name in pulse_declared_vars() -%}
+        {%- set value = var(name) -%}
+        {%- if not (value is none or value is string or value is number or value is mapping
+                    or value is sequence) -%}
+            {%- set value = value | string -%}
+        {%- endif -%}
+        {%- do values.update({name: value}) -%}
+    {%- endfor -%}
+    {{ return(tojson(values, sort_keys=true)) }}
 {% endmacro %}
 
 
@@ -88,12 +106,13 @@
         {% do pulse_check_settings() %}
         {% do run_query(
             'insert into ' ~ pulse_run_log_relation() ~ ' (invocation_id, command, started_at, status,'
-            ~ ' is_full_refresh, raw_path, timezone, window_days, contract_version, as_of_date) values ('
+            ~ ' is_full_refresh, raw_path, timezone, window_days, contract_version, as_of_date, vars_json)'
+            ~ ' values ('
             ~ pulse_quote(invocation_id) ~ ', ' ~ pulse_quote(flags.WHICH) ~ ', '
             ~ pulse_run_started_at() ~ ", 'running', " ~ ('true' if flags.FULL_REFRESH else 'false') ~ ', '
             ~ pulse_quote(settings.raw_path) ~ ', ' ~ pulse_quote(settings.timezone) ~ ', '
             ~ pulse_quote(settings.window_days) ~ ', ' ~ pulse_quote(settings.contract_version) ~ ', '
-            ~ pulse_quote(settings.as_of_date) ~ ')'
+            ~ pulse_quote(settings.as_of_date) ~ ', ' ~ pulse_quote(pulse_run_vars_json()) ~ ')'
         ) %}
         {% if target.type == 'postgres' %}{% do run_query('commit') %}{% endif %}
     {%- endif -%}

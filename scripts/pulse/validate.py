@@ -16,10 +16,22 @@ plus ExpectTableRowCountToBeBetween(min_value=1) on every dim_ and fct_ mart: an
 a broken build (an rpt_ list may rightly be empty, so it gets no row-count check).
 Tests that cannot be mapped are listed as "not_mapped" in the results.
 
+Everything comes from dbt's own artefacts, nothing from reading the YAML again:
+- the tests, their columns and arguments from target/manifest.json (`test_metadata.kwargs`);
+  the models a `ref()` argument points to are the test's parents in `depends_on`;
+- dbt keeps an argument such as `min_value: "{{ var('inactive_visitor_min_days') }}"` as
+  unrendered Jinja in the manifest (it renders it when it compiles the test, with that
+  invocation's vars). validate renders it the same way (Jinja, native types) with the vars the
+  validated run used: the run log (pulse_dbt_runs.vars_json) records every declared var with
+  its effective value, `--vars` included. Any Jinja other than var() is "not_mapped".
+The manifest is the one of the validated run when target/ still holds it; otherwise (a later
+`dbt test` or `dbt parse` wrote target/) the results say which invocation's manifest was used.
+
 The marts are read once, read-only, through `pulse.warehouse` (DuckDB or PostgreSQL); the
 connection is closed before GX runs on the in-memory dataframes (GX's pandas data source: its
 SQL data source does not work on DuckDB). Results go to PULSE_EXPORT_DIR/quality/:
-validation.json (the quality gate `pulse export` reads) and data_docs/index.html.
+validation.json (the quality gate `pulse export` reads) and data_docs/index.html, one
+self-contained HTML page (no scripts, styles or fonts from the network: it reads offline).
 """
 
 from __future__ import annotations
@@ -39,7 +51,9 @@ from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import yaml
+import jinja2
+from jinja2.nativetypes import NativeEnvironment
+from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from pulse import paths, warehouse
 from pulse.dbt import run_dbt
@@ -51,15 +65,14 @@ if TYPE_CHECKING:
 QUALITY_DIR = "quality"
 RESULTS_FILE = "validation.json"
 DOCS_DIR = "data_docs"
-DOCS_SITE = "pulse_quality"
+DOCS_PAGE = "index.html"
+TEMPLATE_DIR = Path(__file__).resolve().parent / "templates"
+FILE_MODE = 0o644  # results anyone on the machine may read, whatever the umask
+DIR_MODE = 0o755
 # files whose change makes target/manifest.json stale (tests/python holds no dbt tests)
 DBT_SOURCE_DIRS = ("models", "macros", "tests/generic", "seeds", "snapshots", "analyses")
 DBT_SOURCE_SUFFIXES = {".sql", ".yml", ".yaml", ".csv"}
 EXAMPLES = 3
-
-_VAR = re.compile(r"""^\s*\{\{\s*var\(\s*['"](\w+)['"]\s*(?:,\s*(.+?)\s*)?\)\s*\}\}\s*$""")
-_REF = re.compile(r"""^\s*ref\(\s*['"]([\w.-]+)['"]\s*(?:,\s*['"]([\w.-]+)['"]\s*)?\)\s*$""")
-_SOURCE = re.compile(r"""^\s*source\(\s*['"]([\w.-]+)['"]\s*,\s*['"]([\w.-]+)['"]\s*\)\s*$""")
 
 
 # -- the plan: which expectations each mart gets ------------------------------------------------
@@ -88,6 +101,7 @@ class Check:
     severity: str = "error"  # dbt severity: a failed "warn" test does not fail validation
     count_of: Relation | None = None  # ExpectTableRowCountToEqual(value=rows of this relation)
     values_of: tuple[Relation, str] | None = None  # InSet(value_set=values of this column)
+    jinja: tuple[str, ...] = ()  # the dbt test arguments rendered with the run's vars, as written
 
     @property
     def column(self) -> str | None:
@@ -145,32 +159,66 @@ def load_manifest() -> dict[str, Any]:
     raise AssertionError("unreachable")
 
 
-def project_vars() -> dict[str, Any]:
-    """The vars of dbt_project.yml (global ones, overridden by this project's own block)."""
-    config = yaml.safe_load((paths.PROJECT_ROOT / "dbt_project.yml").read_text()) or {}
-    raw = config.get("vars") or {}
-    name = config.get("name")
-    scoped = raw.get(name) if isinstance(raw.get(name), dict) else {}
-    return {**{k: v for k, v in raw.items() if k != name}, **scoped}
+def manifest_run(manifest: dict[str, Any]) -> dict[str, Any]:
+    """Which dbt invocation wrote the manifest: its id and when."""
+    meta = manifest.get("metadata", {})
+    return {
+        "path": str(manifest_file()),
+        "invocation_id": meta.get("invocation_id"),
+        "generated_at": meta.get("generated_at"),
+    }
 
 
-def _render(value: Any, dbt_vars: dict[str, Any]) -> Any:
-    """A test argument with `{{ var('x') }}` resolved; unrendered Jinja of any other kind fails."""
+def run_vars(last_run: dict[str, Any] | None) -> dict[str, Any] | None:
+    """The vars the logged dbt run used (pulse_dbt_runs.vars_json), or None when not recorded."""
+    text = (last_run or {}).get("vars_json")
+    if not text:
+        return None
+    try:
+        values = json.loads(text)
+    except json.JSONDecodeError:
+        raise PulseError("pulse_dbt_runs.vars_json of the last dbt run is not JSON") from None
+    if not isinstance(values, dict):
+        raise PulseError("pulse_dbt_runs.vars_json of the last dbt run is not a JSON object")
+    return values
+
+
+class _ArgumentJinja(NativeEnvironment, ImmutableSandboxedEnvironment):
+    """Renders a test argument: native types like dbt's rendering, sandboxed; the caller
+    passes var() as the only function."""
+
+
+def _is_jinja(value: Any) -> bool:
+    return isinstance(value, str) and ("{{" in value or "{%" in value)
+
+
+def _render(value: Any, dbt_vars: dict[str, Any] | None) -> Any:
+    """A test argument as dbt renders it when it compiles the test: Jinja with native types
+    (`{{ var('x') }}` gives the number, not text), var() reading the run's vars. An argument
+    with other Jinja (env_var, a macro) is not mapped; dbt_vars None: the run recorded none."""
     if isinstance(value, list):
         return [_render(item, dbt_vars) for item in value]
     if isinstance(value, dict):
         return {k: _render(v, dbt_vars) for k, v in value.items()}
-    if not isinstance(value, str) or ("{{" not in value and "{%" not in value):
+    if not _is_jinja(value):
         return value
-    match = _VAR.match(value)
-    if not match:
-        raise _NotMapped(f"argument {value!r} is Jinja pulse cannot render")
-    name, default = match.groups()
-    if name in dbt_vars:
-        return dbt_vars[name]
-    if default is not None:
-        return yaml.safe_load(default)
-    raise _NotMapped(f"var {name!r} is not set in dbt_project.yml")
+
+    def var(name: str, *default: Any) -> Any:
+        if dbt_vars is None:
+            raise PulseError(
+                f"the last dbt run logged no vars, so {value!r} cannot be checked as dbt did "
+                "(a run from before pulse recorded vars): run make build again"
+            )
+        if name in dbt_vars:
+            return dbt_vars[name]
+        if default:
+            return default[0]
+        raise _NotMapped(f"var {name!r} is not in the vars of the dbt run")
+
+    try:
+        return _ArgumentJinja(undefined=jinja2.StrictUndefined).from_string(value).render(var=var)
+    except jinja2.TemplateError as exc:
+        raise _NotMapped(f"argument {value!r} is Jinja pulse cannot render ({exc})") from None
 
 
 def _relation(node: dict[str, Any]) -> Relation:
@@ -178,22 +226,19 @@ def _relation(node: dict[str, Any]) -> Relation:
     return Relation(name=node["name"], schema=node["schema"], table=table)
 
 
-def _resolve_ref(text: Any, test: dict[str, Any], manifest: dict[str, Any]) -> Relation:
-    """The relation `ref('x')` / `source('s', 't')` (as written in a test argument) points to."""
-    parents = test.get("depends_on", {}).get("nodes", [])
-    if isinstance(text, str) and (match := _REF.match(text)):
-        name = match.group(2) or match.group(1)
-        for unique_id in parents:
-            node = manifest["nodes"].get(unique_id)
-            if node and node["name"] == name:
-                return _relation(node)
-    elif isinstance(text, str) and (match := _SOURCE.match(text)):
-        source_name, table_name = match.groups()
-        for unique_id in parents:
-            node = manifest.get("sources", {}).get(unique_id)
-            if node and node["source_name"] == source_name and node["name"] == table_name:
-                return _relation(node)
-    raise _NotMapped(f"cannot resolve the model {text!r}")
+def _other_model(test: dict[str, Any], manifest: dict[str, Any], argument: str) -> Relation:
+    """The model (or source) a `ref()` / `source()` argument points to, as dbt resolved it: the
+    test's parent other than the model it is attached to (that model itself when it is the only
+    parent, a reference to itself)."""
+    attached = test.get("attached_node")
+    parents = list(dict.fromkeys(test.get("depends_on", {}).get("nodes", [])))
+    others = [unique_id for unique_id in parents if unique_id != attached] or parents
+    if len(others) != 1:
+        raise _NotMapped(f"cannot tell which model {argument} is ({len(others)} parents)")
+    node = manifest["nodes"].get(others[0]) or manifest.get("sources", {}).get(others[0])
+    if node is None:
+        raise _NotMapped(f"{argument} {others[0]!r} is not in the manifest")
+    return _relation(node)
 
 
 def _number(value: Any, name: str) -> int | float | None:
@@ -205,7 +250,9 @@ def _number(value: Any, name: str) -> int | float | None:
         raise _NotMapped(f"{name} {value!r} is not a number") from None
 
 
-def _check_for(test: dict[str, Any], model: str, manifest: dict[str, Any], dbt_vars: dict) -> Check:
+def _check_for(
+    test: dict[str, Any], model: str, manifest: dict[str, Any], dbt_vars: dict[str, Any] | None
+) -> Check:
     """The Check for one generic dbt test; raises _NotMapped when there is no faithful mapping."""
     meta = test["test_metadata"]
     name = meta["name"]
@@ -228,6 +275,11 @@ def _check_for(test: dict[str, Any], model: str, manifest: dict[str, Any], dbt_v
         "dbt_test": name,
         "dbt_test_id": test["unique_id"],
         "severity": "warn" if str(config.get("severity")).lower() == "warn" else "error",
+        "jinja": tuple(
+            f"{k}: {v}"
+            for k, v in meta.get("kwargs", {}).items()
+            if k not in ("model", "column_name") and _is_jinja(v)
+        ),
     }
     needs_column = {"unique", "not_null", "accepted_values", "value_between", "relationships"}
     if name in needs_column and not column:
@@ -266,7 +318,7 @@ def _check_for(test: dict[str, Any], model: str, manifest: dict[str, Any], dbt_v
             **base,
         )
     if name == "same_row_count":
-        other = _resolve_ref(kwargs.get("compare_model"), test, manifest)
+        other = _other_model(test, manifest, "compare_model")
         return Check(expectation="ExpectTableRowCountToEqual", kwargs={}, count_of=other, **base)
     if name == "expect_row_count":
         count = _number(kwargs.get("count"), "count")
@@ -274,7 +326,7 @@ def _check_for(test: dict[str, Any], model: str, manifest: dict[str, Any], dbt_v
             raise _NotMapped(f"count {kwargs.get('count')!r} is not a whole number")
         return Check(expectation="ExpectTableRowCountToEqual", kwargs={"value": count}, **base)
     if name == "relationships":
-        other = _resolve_ref(kwargs.get("to"), test, manifest)
+        other = _other_model(test, manifest, "to")
         target_field = kwargs.get("field")
         if not isinstance(target_field, str) or not target_field:
             raise _NotMapped("relationships without a field")
@@ -287,9 +339,9 @@ def _check_for(test: dict[str, Any], model: str, manifest: dict[str, Any], dbt_v
     raise _NotMapped(f"no Great Expectations mapping for the dbt test {name!r}")
 
 
-def build_plan(manifest: dict[str, Any], dbt_vars: dict[str, Any] | None = None) -> Plan:
-    """The checks of every model in the marts schema, from the manifest's data tests."""
-    dbt_vars = project_vars() if dbt_vars is None else dbt_vars
+def build_plan(manifest: dict[str, Any], dbt_vars: dict[str, Any] | None) -> Plan:
+    """The checks of every model in the marts schema, from the manifest's data tests, with
+    var() in their arguments taken from dbt_vars (the validated run's, see run_vars)."""
     project = manifest["metadata"].get("project_name")
     ids = {  # unique_id -> model name
         unique_id: node["name"]
@@ -378,6 +430,8 @@ class Snapshot:
     counts: dict[Relation, int]
     values: dict[tuple[Relation, str], list[Any]]
     last_run: dict[str, Any] | None
+    plan: Plan
+    models: list[str]
 
 
 def _quoted(name: str) -> str:
@@ -406,11 +460,12 @@ def _query(wh: warehouse.Warehouse, sql: str, what: str) -> pd.DataFrame:
         raise PulseError(f"cannot read {what}: {first}") from None
 
 
-def read_snapshot(plan: Plan, models: Sequence[str], progress: bool = True) -> Snapshot:
-    """Read the marts and the counts / key values their checks compare with, then close."""
-    needed = [check for model in models for check in plan.checks[model]]
-    count_rels = {c.count_of for c in needed if c.count_of is not None}
-    value_refs = {c.values_of for c in needed if c.values_of is not None}
+def read_snapshot(
+    manifest: dict[str, Any], select: Sequence[str] | None = None, progress: bool = True
+) -> Snapshot:
+    """In one read-only session: the last logged dbt run (refused when it never finished), the
+    plan with that run's vars, then the selected marts and the counts / key values their checks
+    compare with. The connection is closed on return."""
     frames: dict[str, pd.DataFrame] = {}
     counts: dict[Relation, int] = {}
     values: dict[tuple[Relation, str], list[Any]] = {}
@@ -419,6 +474,11 @@ def read_snapshot(plan: Plan, models: Sequence[str], progress: bool = True) -> S
         unfinished = warehouse.never_finished(last_run)
         if unfinished:
             raise Refused(unfinished)
+        plan = build_plan(manifest, run_vars(last_run))
+        models = select_models(plan, select)
+        needed = [check for model in models for check in plan.checks[model]]
+        count_rels = {c.count_of for c in needed if c.count_of is not None}
+        value_refs = {c.values_of for c in needed if c.values_of is not None}
         present: dict[str, set[str]] = {}
 
         def exists(rel: Relation) -> bool:
@@ -457,21 +517,24 @@ def read_snapshot(plan: Plan, models: Sequence[str], progress: bool = True) -> S
             f"in {time.monotonic() - start:.1f}s",
             file=sys.stderr,
         )
-    return Snapshot(kind, frames, counts, values, last_run)
+    return Snapshot(kind, frames, counts, values, last_run, plan, models)
 
 
 # -- running Great Expectations ------------------------------------------------------------------
 @dataclass
 class Outcome:
-    """The result of one check: passed or not, and the readable detail when not."""
+    """The result of one check: passed or not, the readable detail when not, and GX's
+    observed value when the expectation has one (a row count)."""
 
     check: Check
     success: bool
     detail: str = ""
+    observed: Any = None
 
 
-def _gx_context(docs_dir: Path) -> Any:
-    """An ephemeral GX context (nothing on disk) whose only Data Docs site is docs_dir."""
+def _gx_context() -> Any:
+    """An ephemeral GX context: nothing on disk, no Data Docs site (validate writes its own
+    self-contained page: GX's pages load their styles and scripts from CDNs)."""
     import great_expectations as gx
     from great_expectations.data_context.types.base import (
         DataContextConfig,
@@ -481,17 +544,7 @@ def _gx_context(docs_dir: Path) -> Any:
 
     config = DataContextConfig(
         store_backend_defaults=InMemoryStoreBackendDefaults(init_temp_docs_sites=False),
-        data_docs_sites={
-            DOCS_SITE: {
-                "class_name": "SiteBuilder",
-                "show_how_to_buttons": False,
-                "store_backend": {
-                    "class_name": "TupleFilesystemStoreBackend",
-                    "base_directory": str(docs_dir),
-                },
-                "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
-            }
-        },
+        data_docs_sites={},
         analytics_enabled=False,
         progress_bars=ProgressBarsConfig(globally=False),
     )
@@ -517,21 +570,20 @@ def _expectation(check: Check, snapshot: Snapshot, index: int) -> Any:
     return getattr(gxe, check.expectation)(**kwargs)
 
 
-def run_gx(
-    plan: Plan, models: Sequence[str], snapshot: Snapshot, docs_dir: Path, progress: bool = True
-) -> dict[str, list[Outcome]]:
-    """Validate each mart's dataframe against its suite; build the Data Docs into docs_dir."""
+def run_gx(snapshot: Snapshot, progress: bool = True) -> dict[str, list[Outcome]]:
+    """Validate each selected mart's dataframe against its suite."""
     import logging
 
     import great_expectations as gx
 
     logging.getLogger("great_expectations").setLevel(logging.ERROR)
-    context = _gx_context(docs_dir)
+    context = _gx_context()
     source = context.data_sources.add_pandas(name="pulse_marts")
     outcomes: dict[str, list[Outcome]] = {}
+    models = snapshot.models
     for index, model in enumerate(models, start=1):
         start = time.monotonic()
-        checks = plan.checks[model]
+        checks = snapshot.plan.checks[model]
         batch = source.add_dataframe_asset(name=model).add_batch_definition_whole_dataframe(
             name=f"{model}_whole"
         )
@@ -547,6 +599,7 @@ def run_gx(
             _outcome(checks[res.expectation_config.meta["pulse_check"]], res)
             for res in result.results
         ]
+        outcomes[model].sort(key=lambda o: checks.index(o.check))
         if progress:
             failed = sum(not o.success for o in outcomes[model])
             state = "ok" if failed == 0 else f"{failed} FAILED"
@@ -556,9 +609,6 @@ def run_gx(
                 f"{_plural(len(checks), 'expectation')}, {state} ({time.monotonic() - start:.1f}s)",
                 file=sys.stderr,
             )
-    if progress:
-        print("validate: building Data Docs", file=sys.stderr)
-    context.build_data_docs(site_names=[DOCS_SITE])
     return outcomes
 
 
@@ -610,7 +660,7 @@ def _exception_message(info: Any) -> str | None:
 
 def _outcome(check: Check, res: Any) -> Outcome:
     if res.success:
-        return Outcome(check, True)
+        return Outcome(check, True, observed=_plain((res.result or {}).get("observed_value")))
     message = _exception_message(res.exception_info)
     if message:
         return Outcome(check, False, f"could not be checked: {message}")
@@ -680,16 +730,27 @@ def _failure_record(outcome: Outcome) -> dict[str, Any]:
     }
 
 
-# -- the command ---------------------------------------------------------------------------------
-def _write_json_atomic(path: Path, data: dict[str, Any]) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
+# -- the outputs: validation.json and the HTML page -----------------------------------------------
+def _make_dirs(path: Path) -> None:
+    """Create path and its missing parents, each DIR_MODE whatever the umask."""
+    missing = [p for p in (path, *path.parents) if not p.exists()]
+    try:
+        for folder in reversed(missing):
+            folder.mkdir(exist_ok=True)
+            os.chmod(folder, DIR_MODE)
+    except OSError as exc:
+        raise PulseError(f"cannot create {path}: {exc.strerror}") from None
+
+
+def _write_atomic(path: Path, text: str) -> None:
+    """Write text through a temporary file in the same folder, FILE_MODE, fsync, rename."""
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
-        with os.fdopen(fd, "w") as fh:
-            json.dump(data, fh, indent=2, default=str)
-            fh.write("\n")
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
+            fh.write(text)
             fh.flush()
             os.fsync(fh.fileno())
+        os.chmod(tmp, FILE_MODE)  # mkstemp creates 0600
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
@@ -702,6 +763,93 @@ def _replace_dir(new: Path, old: Path) -> None:
     new.rename(old)
 
 
+def _arguments(check: Check, snapshot: Snapshot) -> str:
+    """The arguments of a check as the page shows them (the bound, not a list of key values)."""
+    if check.values_of is not None:
+        rel, column = check.values_of
+        return f"in {rel.name}.{column}"
+    if check.count_of is not None:
+        return f"value={snapshot.counts[check.count_of]:,} (the rows of {check.count_of.name})"
+    shown = {
+        k: v for k, v in check.kwargs.items() if k not in ("column", "column_list", "ignore_row_if")
+    }
+    text = ", ".join(f"{k}={_fmt(v)}" for k, v in shown.items() if v is not None)
+    if check.jinja:  # where a value came from: `min_value: {{ var('x') }}`
+        text += f" (dbt: {'; '.join(check.jinja)})"
+    return text
+
+
+def _page(results: dict[str, Any], outcomes: dict[str, list[Outcome]], snapshot: Snapshot) -> str:
+    """The self-contained HTML page: one table per mart, every expectation and its result."""
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(TEMPLATE_DIR),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    env.filters["thousands"] = lambda n: f"{n:,}"
+    marts = []
+    for model, summary in results["models"].items():
+        rel = snapshot.plan.marts[model]
+        rows = []
+        for outcome in outcomes[model]:
+            check = outcome.check
+            detail = outcome.detail
+            if outcome.success and outcome.observed is not None:
+                detail = f"observed {_fmt(outcome.observed)}"
+            rows.append(
+                {
+                    "success": outcome.success,
+                    "warn": check.severity == "warn",
+                    "column": check.column,
+                    "expectation": _snake(check.expectation),
+                    "arguments": _arguments(check, snapshot),
+                    "dbt_test": check.dbt_test,
+                    "detail": detail,
+                }
+            )
+        marts.append(
+            {
+                "name": model,
+                "anchor": f"mart-{model}",
+                "relation": f"{rel.schema}.{rel.table}",
+                **summary,
+                "checks": rows,
+            }
+        )
+    run = snapshot.last_run or {}
+    dbt_vars = results["dbt_vars"]
+    return env.get_template("validation.html").render(
+        headline=_headline(results),
+        success=results["success"],
+        validated_at=results["validated_at"],
+        target=results["target"],
+        complete=results["complete"],
+        run=run,
+        manifest=results["dbt_manifest"],
+        marts=marts,
+        not_mapped=results["not_mapped"],
+        dbt_vars=None
+        if dbt_vars is None
+        else [(k, json.dumps(v)) for k, v in sorted(dbt_vars.items())],
+    )
+
+
+def _write_page(quality: Path, html: str) -> None:
+    """data_docs/index.html, built in a temporary folder and swapped in."""
+    build_dir = Path(tempfile.mkdtemp(prefix=f".{DOCS_DIR}.", dir=quality))
+    try:
+        os.chmod(build_dir, DIR_MODE)  # mkdtemp creates 0700
+        _write_atomic(build_dir / DOCS_PAGE, html)
+        _replace_dir(build_dir, quality / DOCS_DIR)
+    finally:
+        if build_dir.exists():
+            shutil.rmtree(build_dir, ignore_errors=True)
+
+
+# -- the command ---------------------------------------------------------------------------------
 @dataclass
 class Validation:
     """What `validate` wrote to validation.json, and one readable line per failed expectation."""
@@ -712,36 +860,35 @@ class Validation:
 
 
 def validate(select: Sequence[str] | None = None, progress: bool = True) -> Validation:
-    """Run the suites, write validation.json and the Data Docs under PULSE_EXPORT_DIR/quality."""
-    plan = build_plan(load_manifest())
-    models = select_models(plan, select)
+    """Run the suites; write validation.json and data_docs/index.html under
+    PULSE_EXPORT_DIR/quality."""
+    manifest = load_manifest()
     quality = paths.export_dir() / QUALITY_DIR
     started = time.monotonic()
-    snapshot = read_snapshot(plan, models, progress=progress)  # the connection is closed here
-    try:
-        quality.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise PulseError(f"cannot create {quality}: {exc.strerror}") from None
+    snapshot = read_snapshot(manifest, select, progress=progress)  # the connection is closed
+    plan, models = snapshot.plan, snapshot.models
+    _make_dirs(quality)
     if progress:
         print("validate: loading Great Expectations", file=sys.stderr)
-    build_dir = Path(tempfile.mkdtemp(prefix=f".{DOCS_DIR}.", dir=quality))
-    try:
-        outcomes = run_gx(plan, models, snapshot, build_dir, progress=progress)
-        _replace_dir(build_dir, quality / DOCS_DIR)
-    finally:
-        if build_dir.exists():
-            shutil.rmtree(build_dir, ignore_errors=True)
+    outcomes = run_gx(snapshot, progress=progress)
 
     failed = [o for model in models for o in outcomes[model] if not o.success]
     errors = [o for o in failed if o.check.severity != "warn"]
     warnings = [o for o in failed if o.check.severity == "warn"]
     selected = set(models)
+    last_run = snapshot.last_run or {}
+    used = manifest_run(manifest)
+    used["same_run"] = bool(used["invocation_id"]) and used["invocation_id"] == last_run.get(
+        "invocation_id"
+    )
     results: dict[str, Any] = {
         "success": not errors,
         "validated_at": datetime.now(UTC).isoformat(timespec="seconds"),
-        "dbt_invocation_id": (snapshot.last_run or {}).get("invocation_id"),
-        "dbt_run_finished_at": (snapshot.last_run or {}).get("finished_at"),
-        "dbt_run_status": (snapshot.last_run or {}).get("status"),
+        "dbt_invocation_id": last_run.get("invocation_id"),
+        "dbt_run_finished_at": last_run.get("finished_at"),
+        "dbt_run_status": last_run.get("status"),
+        "dbt_manifest": used,
+        "dbt_vars": run_vars(snapshot.last_run),
         "target": snapshot.target,
         "complete": selected == set(plan.marts),
         "seconds": round(time.monotonic() - started, 1),
@@ -759,30 +906,41 @@ def validate(select: Sequence[str] | None = None, progress: bool = True) -> Vali
         "failures": [_failure_record(o) for o in errors],
         "warnings": [_failure_record(o) for o in warnings],
         "not_mapped": [item for item in plan.not_mapped if item["model"] in selected],
-        "data_docs": str(quality / DOCS_DIR / "index.html"),
+        "data_docs": str(quality / DOCS_DIR / DOCS_PAGE),
     }
-    _write_json_atomic(quality / RESULTS_FILE, results)
+    _write_page(quality, _page(results, outcomes, snapshot))
+    _write_atomic(quality / RESULTS_FILE, json.dumps(results, indent=2, default=str) + "\n")
     return Validation(results, [failure_line(o) for o in errors + warnings], quality)
+
+
+def _headline(results: dict[str, Any]) -> str:
+    """`N marts, M expectations on duckdb: all passed` (or how many failed where)."""
+    models = results["models"]
+    total = sum(m["expectations"] for m in models.values())
+    errors = len(results["failures"])
+    head = f"{_plural(len(models), 'mart')}, {_plural(total, 'expectation')} on {results['target']}"
+    if errors:
+        bad = sum(not m["success"] for m in models.values())
+        return f"{head}: {errors:,} failed in {_plural(bad, 'mart')}"
+    return f"{head}: all passed"
 
 
 def _summary(run: Validation) -> Iterable[str]:
     results, quality = run.results, run.quality_dir
-    models = results["models"]
-    total = sum(m["expectations"] for m in models.values())
-    errors = len(results["failures"])
-    marts = _plural(len(models), "mart")
-    head = f"validate: {marts}, {_plural(total, 'expectation')} on {results['target']}"
-    if errors:
-        bad = sum(not m["success"] for m in models.values())
-        yield f"{head}: {errors:,} failed in {_plural(bad, 'mart')}"
-    else:
-        yield f"{head}: all passed"
+    yield f"validate: {_headline(results)}"
     if results["warnings"]:
         yield f"validate: {_plural(len(results['warnings']), 'warning')} (dbt severity warn)"
     if results["not_mapped"]:
         skipped = ", ".join(f"{item['model']}:{item['dbt_test']}" for item in results["not_mapped"])
         yield f"validate: dbt tests not mapped to GX: {skipped}"
-    yield f"validate: results {quality / RESULTS_FILE}, Data Docs {quality / DOCS_DIR}/index.html"
+    used = results["dbt_manifest"]
+    if not used["same_run"]:
+        yield (
+            f"validate: dbt tests read from {used['path']} of dbt invocation "
+            f"{used['invocation_id']} ({used['generated_at']}), not of the validated run "
+            f"{results['dbt_invocation_id']}; its var() arguments use that run's vars"
+        )
+    yield f"validate: results {quality / RESULTS_FILE}, page {quality / DOCS_DIR / DOCS_PAGE}"
 
 
 def run_cli(args: argparse.Namespace) -> int:

@@ -1,22 +1,52 @@
 """`pulse validate` on the real test database: GX suites derived from the dbt tests of the marts
-must pass on what dbt built, fail (one readable line each) on a broken copy, and refuse unknown
-model names in one line."""
+(dbt's manifest, with the vars the run logged) must pass on what dbt built, also when the build
+had --vars; fail (one readable line each) on a broken copy; refuse unknown model names in one
+line; and write an HTML page that reads offline."""
 
 from __future__ import annotations
 
 import json
+import os
+import re
 import shutil
+import stat
 from pathlib import Path
 
 import duckdb
 import pytest
+import yaml
 
-from pulse import cli, validate
+from pulse import cli, paths, validate, warehouse
+from pulse.errors import PulseError
 
 
 @pytest.fixture(scope="module")
-def plan() -> validate.Plan:
-    return validate.build_plan(validate.load_manifest())
+def run_vars(built_db) -> dict:
+    with warehouse.connect() as wh:
+        values = validate.run_vars(wh.last_dbt_run())
+    assert values is not None, "the last dbt run logged no vars_json"
+    return values
+
+
+@pytest.fixture(scope="module")
+def manifest() -> dict:
+    return validate.load_manifest()
+
+
+@pytest.fixture(scope="module")
+def plan(manifest, run_vars) -> validate.Plan:
+    return validate.build_plan(manifest, run_vars)
+
+
+def _check(plan: validate.Plan, model: str, dbt_test: str, column: str) -> validate.Check:
+    (check,) = [c for c in plan.checks[model] if (c.dbt_test, c.column) == (dbt_test, column)]
+    return check
+
+
+def test_run_log_records_every_declared_var_with_its_value(run_vars):
+    # the test database is built without --vars: every declared var with its default
+    project = yaml.safe_load((paths.PROJECT_ROOT / "dbt_project.yml").read_text())
+    assert run_vars == project["vars"]
 
 
 def test_every_mart_gets_its_dbt_tests_as_expectations(plan):
@@ -30,24 +60,34 @@ def test_every_mart_gets_its_dbt_tests_as_expectations(plan):
         else:
             assert [c.kwargs for c in row_count] == [{"min_value": 1}], name
         assert any(c.dbt_test for c in checks), f"{name} has no dbt data tests"
-    health = {(c.dbt_test, c.column): c for c in plan.checks["fct_account_health"]}
-    score = health[("value_between", "health_score")]
+    score = _check(plan, "fct_account_health", "value_between", "health_score")
     assert (score.kwargs["min_value"], score.kwargs["max_value"]) == (0, 100)
-    relation = health[("relationships", "account_id")]
-    assert relation.values_of is not None and relation.values_of[0].name == "dim_accounts"
-    same = health[("same_row_count", None)]
+    relation = _check(plan, "fct_account_health", "relationships", "account_id")
+    assert relation.values_of is not None
+    assert (relation.values_of[0].name, relation.values_of[1]) == ("dim_accounts", "account_id")
+    same = _check(plan, "fct_account_health", "same_row_count", None)
     assert same.count_of is not None and same.count_of.name == "dim_accounts"
+    status = _check(plan, "fct_retention_cohorts", "accepted_values", "cohort_type")
+    assert status.kwargs["value_set"] == ["visitor_weekly", "account_monthly"]
 
 
-def test_var_arguments_are_resolved_from_dbt_project(plan):
-    dbt_vars = validate.project_vars()
-    cohorts = {(c.dbt_test, c.column): c for c in plan.checks["fct_retention_cohorts"]}
-    period = cohorts[("value_between", "period_number")]
-    assert period.kwargs["max_value"] == dbt_vars["retention_periods"]
+def test_var_arguments_take_the_values_of_the_run(manifest, plan, run_vars):
+    period = _check(plan, "fct_retention_cohorts", "value_between", "period_number")
+    assert period.kwargs["max_value"] == run_vars["retention_periods"]
+    inactive = _check(plan, "rpt_inactive_visitors", "value_between", "days_since_last_active")
+    assert inactive.kwargs["min_value"] == run_vars["inactive_visitor_min_days"] == 30
+    # another run's vars give that run's bounds (a number, as dbt renders it)
+    other = validate.build_plan(manifest, {**run_vars, "inactive_visitor_min_days": 3})
+    inactive = _check(other, "rpt_inactive_visitors", "value_between", "days_since_last_active")
+    assert inactive.kwargs["min_value"] == 3
+    assert validate._render("{{ var('no_such_var', 5) }}", run_vars) == 5
     with pytest.raises(validate._NotMapped):
-        validate._render("{{ var('no_such_var') }}", dbt_vars)
+        validate._render("{{ var('no_such_var') }}", run_vars)
     with pytest.raises(validate._NotMapped):
-        validate._render("{{ env_var('HOME') }}", dbt_vars)
+        validate._render("{{ env_var('HOME') }}", run_vars)
+    # a run logged before vars were recorded: the var-dependent tests cannot be checked
+    with pytest.raises(PulseError, match="logged no vars"):
+        validate.build_plan(manifest, None)
 
 
 def test_unmappable_tests_are_listed_not_dropped(plan):
@@ -55,35 +95,70 @@ def test_unmappable_tests_are_listed_not_dropped(plan):
     assert ("fct_visitor_days", "sum_equals_row_count") in listed
 
 
+_EXTERNAL = re.compile(r"""(?:src|href)\s*=\s*["']?\s*(?:https?:)?//""", re.IGNORECASE)
+
+
+def _assert_offline(page: Path) -> None:
+    html = page.read_text(encoding="utf-8")
+    assert not _EXTERNAL.search(html), "the page loads something from the network"
+    assert "http://" not in html and "https://" not in html
+    assert "<script" not in html
+
+
 def test_validate_passes_on_the_built_database(built_db, tmp_path, monkeypatch, capsys):
     monkeypatch.setenv("PULSE_EXPORT_DIR", str(tmp_path))
-    assert cli.main(["validate"]) == 0
+    mask = os.umask(0o077)  # a strict umask must not make the results private
+    try:
+        assert cli.main(["validate"]) == 0
+    finally:
+        os.umask(mask)
     out = capsys.readouterr().out
     assert "all passed" in out
 
-    results = json.loads((tmp_path / "quality" / "validation.json").read_text())
+    quality = tmp_path / "quality"
+    results = json.loads((quality / "validation.json").read_text())
     assert results["success"] is True
     assert results["target"] == "duckdb"
     assert results["failures"] == []
     assert results["dbt_invocation_id"]  # the run dbt logged in pulse_dbt_runs
-    assert set(results["models"]) == set(validate.build_plan(validate.load_manifest()).marts)
+    assert results["dbt_vars"]["inactive_visitor_min_days"] == 30
+    used = results["dbt_manifest"]
+    assert used["invocation_id"] and used["generated_at"]
+    # say which manifest was used when it is not the validated run's (make test runs the unit
+    # tests after the build: target/ then holds that invocation's manifest)
+    assert used["same_run"] == (used["invocation_id"] == results["dbt_invocation_id"])
+    assert (used["invocation_id"] in out) != used["same_run"]
+    plan = validate.build_plan(validate.load_manifest(), results["dbt_vars"])
+    assert set(results["models"]) == set(plan.marts)
     with duckdb.connect(str(built_db), read_only=True) as con:
         rows = con.execute("select count(*) from marts.fct_account_health").fetchone()[0]
     assert results["models"]["fct_account_health"]["rows"] == rows
     assert sum(m["expectations"] for m in results["models"].values()) > 100
-    assert (tmp_path / "quality" / "data_docs" / "index.html").is_file()
     # GX keeps nothing of its own outside quality/ (ephemeral context) and no temp dirs are left
-    assert sorted(p.name for p in (tmp_path / "quality").iterdir()) == [
-        "data_docs",
-        "validation.json",
-    ]
+    assert sorted(p.name for p in quality.iterdir()) == ["data_docs", "validation.json"]
+    assert sorted(p.name for p in (quality / "data_docs").iterdir()) == ["index.html"]
+    page = quality / "data_docs" / "index.html"
+    assert results["data_docs"] == str(page)
+    modes = {
+        path.name: stat.S_IMODE(path.stat().st_mode)
+        for path in (quality, quality / "data_docs", page, quality / "validation.json")
+    }
+    assert modes == {
+        "quality": 0o755,
+        "data_docs": 0o755,
+        "index.html": 0o644,
+        "validation.json": 0o644,
+    }
+    _assert_offline(page)
+    html = page.read_text(encoding="utf-8")
+    for model in plan.marts:
+        assert f'id="mart-{model}"' in html
+    assert "in dim_accounts.account_id" in html  # a relationships test, readable
+    assert "min_value=30 (dbt: min_value: {{ var(&#39;inactive_visitor_min_days&#39;) }})" in html
 
 
 def test_broken_mart_fails_with_one_line_per_failure(built_db, tmp_path, monkeypatch, capsys):
-    # same file name: DuckDB views name the catalog after the file (staging views read here)
-    broken = tmp_path / "broken" / built_db.name
-    broken.parent.mkdir()
-    shutil.copy(built_db, broken)
+    broken = _copy_db(built_db, tmp_path / "broken")
     with duckdb.connect(str(broken)) as con:
         first, last = con.execute(
             "select min(account_id), max(account_id) from marts.fct_account_health"
@@ -111,6 +186,64 @@ def test_broken_mart_fails_with_one_line_per_failure(built_db, tmp_path, monkeyp
         ("health_score", "expect_column_values_to_be_between"),
         ("account_id", "expect_column_values_to_not_be_null"),
     }
+    page = tmp_path / "exports" / "quality" / "data_docs" / "index.html"
+    _assert_offline(page)
+    assert "1 value outside [0, 100] (e.g. 150)" in page.read_text(encoding="utf-8")
+
+
+def _copy_db(built_db: Path, folder: Path) -> Path:
+    # same file name: DuckDB views name the catalog after the file (staging views read here)
+    copy = folder / built_db.name
+    folder.mkdir(parents=True)
+    shutil.copy(built_db, copy)
+    return copy
+
+
+def test_vars_of_the_build_are_the_vars_validated(
+    built_db, raw_dir, dbt, tmp_path, monkeypatch, capsys
+):
+    """A build with --vars '{inactive_visitor_min_days: 3}' lists visitors inactive for 3+ days:
+    validation must hold the list to 3 (that run's value), not 30 (dbt_project.yml's)."""
+    copy = _copy_db(built_db, tmp_path / "db")
+    target = tmp_path / "target"  # this build's manifest (its invocation id is the run's)
+    args = ["build", "--select", "rpt_inactive_visitors", "--exclude-resource-type", "unit_test"]
+    build = dbt(
+        [*args, "--vars", "{inactive_visitor_min_days: 3}"],
+        copy,
+        raw_dir,
+        DBT_TARGET_PATH=str(target),
+    )
+    assert build.returncode == 0, build.stdout[-3000:]
+    with duckdb.connect(str(copy), read_only=True) as con:
+        (below_default,) = con.execute(
+            "select count(*) from marts.rpt_inactive_visitors where days_since_last_active < 30"
+        ).fetchone()
+        (visitor,) = con.execute(
+            "select min(visitor_id) from marts.rpt_inactive_visitors"
+            " where days_since_last_active < 30"
+        ).fetchone()
+    assert below_default > 0, "the test data has no visitor inactive for 3-29 days"
+
+    monkeypatch.setenv("PULSE_DB_PATH", str(copy))
+    monkeypatch.setenv("DBT_TARGET_PATH", str(target))
+    monkeypatch.setenv("PULSE_EXPORT_DIR", str(tmp_path / "exports"))
+    assert cli.main(["validate"]) == 0, capsys.readouterr().out
+    assert "all passed" in capsys.readouterr().out
+    results = json.loads((tmp_path / "exports" / "quality" / "validation.json").read_text())
+    assert results["dbt_vars"]["inactive_visitor_min_days"] == 3
+    assert results["dbt_manifest"]["same_run"] is True
+    assert results["dbt_manifest"]["invocation_id"] == results["dbt_invocation_id"]
+
+    # a real violation of that run's bound still fails the gate
+    with duckdb.connect(str(copy)) as con:
+        con.execute(
+            "update marts.rpt_inactive_visitors set days_since_last_active = 2"
+            " where visitor_id = ?",
+            [visitor],
+        )
+    assert cli.main(["validate", "--select", "rpt_inactive_visitors"]) == 1
+    lines = capsys.readouterr().out.splitlines()
+    assert "rpt_inactive_visitors.days_since_last_active: 1 value below 3 (e.g. 2)" in lines
 
 
 def test_unknown_model_is_a_one_line_error(built_db, tmp_path, monkeypatch, capsys):
