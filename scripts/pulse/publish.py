@@ -146,7 +146,7 @@ def publish(serve_path: Path | None = None) -> Published:
                 f"create table {_OUT}.main.{PUBLISHED_TABLE} as select "
                 "cast(? as timestamp) as published_at, cast(? as varchar) as dbt_invocation_id, "
                 "cast(? as timestamp) as dbt_run_finished_at, cast(? as date) as as_of_date, "
-                "cast(? as varchar) as source_database, cast(? as integer) as count_tables",
+                "cast(? as varchar) as source_database, cast(? as bigint) as count_tables",
                 [
                     now.replace(tzinfo=None),
                     info.dbt_invocation_id,

@@ -4,6 +4,8 @@ It takes the build lock (a second run exits at once, 75, saying who holds it), t
 steps in order and stops at the first that fails:
 
     generate   sample data, only into the default sample folder and only when it is empty
+    load       PostgreSQL only: the new raw files into the raw schema (pulse load); on DuckDB
+               dbt build lands them itself, and the step is recorded as skipped
     dbt-build  dbt build without the unit tests (--vars, --full-refresh, --dbt-args passed on)
     validate   the quality gate (pulse validate)
     publish    the marts copied into the served file BI tools read (pulse publish)
@@ -34,7 +36,7 @@ from typing import Any
 from pulse import paths
 from pulse.errors import PulseError
 
-STEPS = ("generate", "dbt-build", "validate", "publish", "export", "report")
+STEPS = ("generate", "load", "dbt-build", "validate", "publish", "export", "report")
 SUMMARY_FILE = "run_summary.json"
 
 
@@ -115,6 +117,9 @@ class Runner:
         }
         self.functions: dict[str, Callable[[], None]] = {
             "generate": self.generate,
+            "load": lambda: _pulse(
+                ["load", *(["--full-refresh"] if self.options.full_refresh else [])]
+            ),
             "dbt-build": self.dbt_build,
             "validate": self.validate,
             "publish": self.publish,
@@ -181,7 +186,7 @@ class Runner:
         try:
             for step in self.summary["steps"]:
                 name = step["name"]
-                if name in self.options.skip:
+                if name in self.options.skip or (name == "load" and _target() == "duckdb"):
                     step["status"] = "skipped"
                     continue
                 step.update(status="running", started_at=_now())
@@ -192,6 +197,9 @@ class Runner:
                     self.functions[name]()
                 except PulseError as exc:
                     step.update(status="failed", message=str(exc))
+                except Exception as exc:  # a bug: still one line, and the summary says so
+                    first = (str(exc).strip().splitlines() or [""])[0]
+                    step.update(status="failed", message=f"{type(exc).__name__}: {first}")
                 except KeyboardInterrupt:
                     step.update(status="failed", message="interrupted")
                     self.summary.update(status="interrupted", failed_step=name)
