@@ -169,6 +169,8 @@ def publish(serve_path: Path | None = None) -> Published:
             _remove(tmp)
             raise
     try:
+        # a write-ahead log beside the served file is a read-write reader's, of the old version
+        served.with_name(served.name + ".wal").unlink(missing_ok=True)
         os.replace(tmp, served)  # the one moment the served file changes
     except OSError as exc:
         _remove(tmp)
