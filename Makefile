@@ -22,6 +22,7 @@ export DO_NOT_TRACK := 1
 export PULSE_RAW_PATH ?= data/raw
 export PULSE_DB_PATH ?= warehouse/pulse.duckdb
 export PULSE_EXPORT_DIR ?= exports
+export PULSE_SERVE_PATH ?= warehouse/pulse_marts.duckdb
 
 # the small data set the tests build on (seconds, not minutes)
 TEST_DIR := $(ROOT)/.test
@@ -32,10 +33,10 @@ TEST_GENERATE := --accounts 40 --days 120 --seed 7 --bad-row-rate 0.02
 DBT := $(BIN)/dbt
 PULSE := $(BIN)/pulse
 
-.PHONY: help install build build-steps generate dbt-build validate export report test lint test-python test-dbt test-postgres clean
+.PHONY: help install build generate dbt-build validate publish export report test lint test-python test-dbt test-postgres clean
 
 help:
-	@echo "make build          install, sample data (only into an empty data/raw), dbt build, validate, export, report"
+	@echo "make build          install, sample data (only into an empty data/raw), dbt build, validate, publish, export, report"
 	@echo "make test           install, lint (ruff, sqlfluff), dbt build + tests on a small data set, pytest"
 	@echo "make test-postgres  the same dbt project on a throwaway PostgreSQL 15 cluster"
 	@echo "make clean          remove generated data, databases and dbt artefacts (not .venv)"
@@ -63,15 +64,19 @@ generate: install
 # One writer at a time: `pulse locked` holds <PULSE_DB_PATH>.lock while dbt runs (a second
 # build exits at once, saying who holds the database). FULL_REFRESH=1 rebuilds the incremental
 # models (needed after a change of raw path, timezone, window_days or raw contract);
-# DBT_ARGS='...' is passed on to dbt.
+# VARS='{...}' is dbt's --vars; DBT_ARGS='...' is passed on to dbt.
 dbt-build: install
 	@mkdir -p "$$($(BIN)/python -c 'from pulse import paths; print(paths.db_path().parent)')"
 	$(PULSE) locked --name "make dbt-build" -- \
-		$(DBT) build --exclude-resource-type unit_test $(if $(FULL_REFRESH),--full-refresh) $(DBT_ARGS)
+		$(DBT) build --exclude-resource-type unit_test $(if $(FULL_REFRESH),--full-refresh) \
+		$(if $(VARS),--vars '$(VARS)') $(DBT_ARGS)
 
-# the main job: dbt build, then the quality gate, the exports (with triggers) and the reports
+# the steps of the main job, one at a time
 validate: install
 	$(PULSE) validate
+
+publish: install
+	$(PULSE) publish
 
 export: install
 	$(PULSE) export --triggers
@@ -79,15 +84,12 @@ export: install
 report: install
 	$(PULSE) report --all
 
-# the lock is taken once around the whole sequence; the steps inside run under it
-# (PULSE_LOCK_HELD), a second `make build` exits at once
+# the main job is `pulse run` (what a scheduler runs): the lock once around generate,
+# dbt build, validate, publish, export and report; it stops at the first failed step and writes
+# PULSE_EXPORT_DIR/run_summary.json. VARS, FULL_REFRESH and DBT_ARGS as for dbt-build.
 build: install
-	@$(PULSE) locked --name "make build" -- $(MAKE) --no-print-directory -f $(ROOT)/Makefile build-steps
-
-build-steps: generate dbt-build
-	$(MAKE) --no-print-directory -f $(ROOT)/Makefile validate
-	$(MAKE) --no-print-directory -f $(ROOT)/Makefile export
-	$(MAKE) --no-print-directory -f $(ROOT)/Makefile report
+	$(PULSE) run $(if $(VARS),--vars '$(VARS)') $(if $(FULL_REFRESH),--full-refresh) \
+		$(if $(DBT_ARGS),--dbt-args '$(DBT_ARGS)')
 
 lint: install
 	$(BIN)/ruff check $(ROOT)/scripts $(ROOT)/tests/python

@@ -110,6 +110,18 @@ def _cmd_report(args: argparse.Namespace) -> int:
     return run_cli(args)
 
 
+def _cmd_publish(args: argparse.Namespace) -> int:
+    from pulse.publish import run_cli
+
+    return run_cli(args)
+
+
+def _cmd_run(args: argparse.Namespace) -> int:
+    from pulse.run import run_cli
+
+    return run_cli(args)
+
+
 def _cmd_locked(args: argparse.Namespace) -> int:
     from pulse.lock import run_locked
 
@@ -121,7 +133,7 @@ def _cmd_locked(args: argparse.Namespace) -> int:
 
 # commands that write (exports, reports, quality results) from the database: one at a time,
 # and never while a build holds it (see pulse.lock)
-LOCKED_COMMANDS = ("validate", "export", "report")
+LOCKED_COMMANDS = ("validate", "publish", "export", "report")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -224,6 +236,44 @@ def build_parser() -> argparse.ArgumentParser:
         help="export even when validation failed or the marts are stale (recorded in the manifest)",
     )
     export.set_defaults(func=_cmd_export)
+
+    publish = sub.add_parser(
+        "publish",
+        help="copy the marts into the DuckDB file BI tools read (PULSE_SERVE_PATH), atomically",
+        description="Copy every dim_, fct_ and rpt_ table of the marts schema into a new DuckDB "
+        "file and move it over PULSE_SERVE_PATH (default warehouse/pulse_marts.duckdb) in one "
+        "rename. Refused when the last dbt run failed or never finished, or validation failed "
+        "or checked an older run. On PostgreSQL there is nothing to copy.",
+    )
+    publish.set_defaults(func=_cmd_publish)
+
+    from pulse.run import STEPS
+
+    run = sub.add_parser(
+        "run",
+        help="the scheduled job: lock, generate (if needed), dbt build, validate, publish, "
+        "export, report",
+        description="Hold the build lock and run, stopping at the first failure: "
+        + ", ".join(STEPS)
+        + ". Writes PULSE_EXPORT_DIR/run_summary.json; exit 1 naming the failed step, 75 when "
+        "another build holds the database.",
+    )
+    run.add_argument("--vars", default=None, help="dbt --vars, a YAML mapping: '{window_days: 7}'")
+    run.add_argument(
+        "--full-refresh", action="store_true", help="rebuild the incremental models from scratch"
+    )
+    run.add_argument(
+        "--dbt-args", default=None, metavar="ARGS", help="more arguments for dbt build (one string)"
+    )
+    run.add_argument(
+        "--skip",
+        action="append",
+        choices=STEPS,
+        default=[],
+        metavar="STEP",
+        help=f"leave out a step (repeatable): {', '.join(STEPS)}",
+    )
+    run.set_defaults(func=_cmd_run)
 
     report = sub.add_parser("report", help="self-contained weekly usage report per customer")
     which = report.add_mutually_exclusive_group(required=True)

@@ -11,6 +11,7 @@ DEFAULTS = {
     "PULSE_RAW_PATH": "data/raw",
     "PULSE_DB_PATH": "warehouse/pulse.duckdb",
     "PULSE_EXPORT_DIR": "exports",
+    "PULSE_SERVE_PATH": "warehouse/pulse_marts.duckdb",
 }
 
 
@@ -35,6 +36,11 @@ def db_path() -> Path:
 
 def export_dir() -> Path:
     return knob("PULSE_EXPORT_DIR")
+
+
+def serve_path() -> Path:
+    """The published copy of the marts BI tools read (written by `pulse publish`)."""
+    return knob("PULSE_SERVE_PATH")
 
 
 def sample_path() -> Path:

@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
+import sys
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
 import pytest
 
-from pulse import paths
+from pulse import lock, paths
 from pulse.dbt import dbt_env, dbt_executable
 
 DbtRunner = Callable[..., subprocess.CompletedProcess]
@@ -69,3 +72,69 @@ def _run_dbt(
 def dbt() -> DbtRunner:
     """Run dbt against a given DuckDB file and raw folder: dbt(args, db_file, raw_dir)."""
     return _run_dbt
+
+
+# -- a private warehouse for the commands that publish (pulse publish, pulse run) -------------
+@dataclass
+class Site:
+    """A private copy of the test database with its own export folder and served file; the
+    `pulse` command runs on it as a separate process, as a user or a scheduler runs it."""
+
+    root: Path
+    raw: Path
+
+    @property
+    def db(self) -> Path:
+        return self.root / "db" / "pulse.duckdb"
+
+    @property
+    def exports(self) -> Path:
+        return self.root / "exports"
+
+    @property
+    def served(self) -> Path:
+        return self.root / "served" / "pulse_marts.duckdb"
+
+    def env(self) -> dict[str, str]:
+        # not the lock token of this process: another process takes the lock itself
+        env = {k: v for k, v in os.environ.items() if k != lock.ENV_TOKEN}
+        env.update(
+            PULSE_DB_PATH=str(self.db),
+            PULSE_RAW_PATH=str(self.raw),
+            PULSE_EXPORT_DIR=str(self.exports),
+            PULSE_SERVE_PATH=str(self.served),
+            PULSE_TARGET="duckdb",
+        )
+        return env
+
+    def pulse(self, *args: str, **extra: str) -> subprocess.CompletedProcess[str]:
+        """`pulse ARGS` on this site; never raises (check returncode)."""
+        return subprocess.run(
+            [str(Path(sys.executable).with_name("pulse")), *args],
+            env={**self.env(), **extra},
+            cwd=paths.PROJECT_ROOT,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+
+
+@pytest.fixture(scope="session")
+def published_site(built_db: Path, raw_dir: Path, tmp_path_factory) -> Site:
+    """The test database copied (same file name: its views name the catalog after it),
+    validated and published once; tests work on copies of this folder (see `site`)."""
+    site = Site(tmp_path_factory.mktemp("published_site"), raw_dir)
+    site.db.parent.mkdir()
+    shutil.copy(built_db, site.db)
+    for step in (["validate"], ["publish"]):
+        done = site.pulse(*step)
+        assert done.returncode == 0, done.stderr
+    return site
+
+
+@pytest.fixture()
+def site(published_site: Site, tmp_path: Path) -> Site:
+    """A copy of the published site of its own: validated, published, free to break."""
+    copy = Site(tmp_path / "site", published_site.raw)
+    shutil.copytree(published_site.root, copy.root, symlinks=True)
+    return copy
