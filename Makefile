@@ -18,7 +18,7 @@ export DBT_PROJECT_DIR := $(ROOT)
 export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 export DO_NOT_TRACK := 1
 
-# SPEC §2 knobs (relative paths are taken from the project root)
+# the README "Knobs" (relative paths are taken from the project root)
 export PULSE_RAW_PATH ?= data/raw
 export PULSE_DB_PATH ?= warehouse/pulse.duckdb
 export PULSE_EXPORT_DIR ?= exports

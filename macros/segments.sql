@@ -1,5 +1,5 @@
 {#-
-    Lifecycle segment flags (SPEC §4 "Segments") on a usage relation with the columns
+    Lifecycle segment flags (README "Definitions": Segments) on a usage relation with the columns
     count_active_days_last_30_days, active_minutes_last_30_days and first_active_date, and a
     report window relation (window_start_date, as_of_date). Shared by visitor and account
     segments so both follow the same definitions and vars.

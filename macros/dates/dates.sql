@@ -1,7 +1,7 @@
 {#-
     Date and time helpers for the marts, dispatched per target so the same models run on
     DuckDB, PostgreSQL and Spark. All timestamps in the project are UTC without time zone;
-    calendar days are days in var('timezone') (SPEC §4).
+    calendar days are days in var('timezone') (README "Definitions").
 -#}
 
 {#- A UTC timestamp -> the same instant as wall-clock time in var('timezone'). -#}

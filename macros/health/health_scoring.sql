@@ -1,5 +1,5 @@
 {#-
-    Health scoring (SPEC §4 "Health score"), shared by the account, visitor and daily health
+    Health scoring (README "Definitions": Health score), shared by the account, visitor and daily health
     models. The components, their metric, weight, floor and target come from the seed
     health_components; a model computes the metric columns, these macros do the rest:
 

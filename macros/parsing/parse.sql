@@ -32,7 +32,7 @@
 {%- endmacro %}
 
 
-{#- Text -> UTC timestamp (no time zone). No offset in the text means UTC (SPEC §3). -#}
+{#- Text -> UTC timestamp (no time zone). No offset in the text means UTC (README "Your own data"). -#}
 {% macro pulse_parse_timestamp(expr) -%}
     {{ return(adapter.dispatch('pulse_parse_timestamp', 'customer_pulse')(expr)) }}
 {%- endmacro %}

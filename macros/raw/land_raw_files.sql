@@ -31,7 +31,7 @@
 
 
 {#-
-    DuckDB only: incremental landing of the raw files (SPEC §3).
+    DuckDB only: incremental landing of the raw files (README "Your own data").
 
     The files of each raw table (the layout rule is pulse.rawfiles.table_files, called through
     the DuckDB plugin pulse.duckdb_plugin) are compared with raw._pulse_files, the log of the

@@ -1,5 +1,5 @@
 {#-
-    The raw input contract (SPEC §3) is data: the `raw_contract` meta and the columns of the
+    The raw input contract (README "Your own data") is data: the `raw_contract` meta and the columns of the
     raw tables in models/staging/<source>/_<source>__sources.yml. Landing, the base models,
     the generator (scripts/pulse/contract.py reads the same YAML) and the tests all read it.
 

@@ -193,7 +193,7 @@ POLLS: tuple[Poll, ...] = (
     ),
 )
 
-# --- Enumerations of the other raw tables (SPEC §3) --------------------------------------------
+# --- Enumerations of the other raw tables (README "Your own data") ---------------------
 TICKET_STATUSES: tuple[str, ...] = ("open", "pending", "resolved", "closed")
 TICKET_PRIORITIES: tuple[str, ...] = ("low", "normal", "high", "urgent")
 CRM_ACTIVITY_TYPES: tuple[str, ...] = ("meeting", "call", "email", "qbr", "onsite")

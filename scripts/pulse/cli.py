@@ -140,7 +140,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="pulse", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    gen = sub.add_parser("generate", help="write synthetic raw data (SPEC §3) to a folder")
+    gen = sub.add_parser("generate", help="write synthetic raw data to a folder")
     gen.add_argument("--accounts", type=_positive_int, default=200, help="accounts (default 200)")
     gen.add_argument(
         "--days", type=_positive_int, default=180, help="days of history (default 180)"

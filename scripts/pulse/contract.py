@@ -1,4 +1,4 @@
-"""The raw contract (SPEC §3) for Python: read from the same YAML dbt reads.
+"""The raw contract (README "Your own data") for Python: read from the same YAML dbt reads.
 
 The contract is data in models/staging/<source>/_<source>__sources.yml: each raw table's
 `config.meta.raw_contract` and its columns (data_type = the type the raw text must parse

@@ -1,4 +1,5 @@
-"""Synthetic raw data for Customer Pulse (SPEC §3), with signal for every metric of SPEC §4.
+"""Synthetic raw data for Customer Pulse (README "Your own data"), with signal for every metric
+of README "Definitions".
 
 `generate()` writes one file per raw table (`<table>.csv` or `<table>.parquet`) plus
 `_manifest.json` into a folder. Same arguments -> byte-identical files.
@@ -43,7 +44,7 @@ from pulse.progress import Progress
 GENERATOR_VERSION = 1
 
 # --------------------------------------------------------------------------------------------
-# The raw contract (SPEC §3)
+# The raw contract (README "Your own data")
 # --------------------------------------------------------------------------------------------
 # the order fixes each table's random stream: append new tables at the end
 TABLES: tuple[str, ...] = (

@@ -1,4 +1,4 @@
-"""Project paths and the SPEC §2 knobs, resolved the same way by every command."""
+"""Project paths and the the README "Knobs", resolved the same way by every command."""
 
 from __future__ import annotations
 
@@ -22,7 +22,7 @@ def resolve(path: str | os.PathLike[str]) -> Path:
 
 
 def knob(name: str) -> Path:
-    """The absolute path a SPEC §2 path knob (env var) points to."""
+    """The absolute path a path knob (README "Knobs") (env var) points to."""
     return resolve(os.environ.get(name) or DEFAULTS[name])
 
 

@@ -1,4 +1,4 @@
-"""The raw folder layout (SPEC §3), in one place: which files make up a raw table.
+"""The raw folder layout (README "Your own data"), in one place: which files make up a raw table.
 
 A table is one file `<table>.csv` / `<table>.parquet` in the raw folder, or a folder
 `<table>/` holding any number of such files at any depth (daily drops such as

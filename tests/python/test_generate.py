@@ -1,4 +1,4 @@
-"""Tests of `pulse generate` (synthetic raw data, SPEC §3) with real, small runs.
+"""Tests of `pulse generate` (synthetic raw data, README "Your own data") with real, small runs.
 
 The contract columns come from the raw contract YAML (what dbt reads); the dirty-row kinds and
 parsing rules are written out here on purpose instead of being imported from
@@ -564,8 +564,8 @@ def test_data_carries_signal(
 def test_accounts_go_through_the_customer_journey(
     dirty_con: duckdb.DuckDBPyConnection,
 ) -> None:
-    """Milestone signal (SPEC §4 "Customer milestones"): onboarding in the data, value events
-    per seat that separate accounts, product areas adopted to different depths."""
+    """Milestone signal (README "Definitions": Customer milestones): onboarding in the data,
+    value events per seat that separate accounts, product areas adopted to different depths."""
     con = dirty_con
     con.execute(
         "create or replace temp table journey_events as select distinct on (e.event_id) "

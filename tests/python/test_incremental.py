@@ -229,8 +229,8 @@ def test_daily_files_late_events_and_redeliveries_equal_a_full_refresh(dbt, raw_
 
 
 def test_the_same_rows_as_one_file_or_daily_files_give_identical_marts(dbt, raw_root, tmp_path):
-    """SPEC §3: a table is a file or a folder of files, CSV or Parquet; the marts do not
-    depend on which."""
+    """README "Your own data": a table is a file or a folder of files, CSV or Parquet; the marts
+    do not depend on which."""
     root, _ = raw_root
     one = tmp_path / "one"
     shutil.copytree(root / "raw", one)

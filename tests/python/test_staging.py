@@ -115,7 +115,7 @@ def test_timestamps_are_the_same_instant_as_python_reads_them(db):
     for text, staged in rows:
         parsed = datetime.fromisoformat(text.strip().replace("z", "Z"))
         if parsed.tzinfo is None:
-            parsed = parsed.replace(tzinfo=UTC)  # no offset = UTC (SPEC §3)
+            parsed = parsed.replace(tzinfo=UTC)  # no offset = UTC (README "Your own data")
         offsets.add(parsed.utcoffset())
         assert parsed.astimezone(UTC).replace(tzinfo=None) == staged, text
     assert len(offsets) >= 4, "the sample data uses several UTC offsets"

@@ -1,5 +1,5 @@
 {#-
-    Peer benchmarks per account and feature (SPEC §4 "Benchmarks") over the window_days days
+    Peer benchmarks per account and feature (README "Definitions": Benchmarks) over the window_days days
     ending on as_of_date: one row per pair of fct_account_feature_usage. The peer group is the
     dim_accounts column named by var benchmark_peer_group (default plan_tier; a missing value is
     its own group 'unknown'). clicks_per_active_visitor = the account's clicks on the feature /

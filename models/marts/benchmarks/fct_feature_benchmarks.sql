@@ -1,5 +1,5 @@
 {#-
-    Peer benchmarks per feature (SPEC §4 "Benchmarks") over the window_days days ending on
+    Peer benchmarks per feature (README "Definitions": Benchmarks) over the window_days days ending on
     as_of_date: one row per feature and peer group (the dim_accounts column named by var
     benchmark_peer_group). Share of the group's accounts that used the feature; median / p75 /
     p90 of clicks per active visitor over the accounts that used it; and the top role: the role

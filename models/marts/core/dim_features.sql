@@ -1,7 +1,7 @@
 {#-
     One row per feature: the feature catalogue plus any feature id seen in events but missing
     from it (product area 'unknown', not core). is_depth_feature marks the features that depth
-    and adoption count: the core features, or every feature when none is core (SPEC §4).
+    and adoption count: the core features, or every feature when none is core (README "Definitions").
 -#}
 with
 

@@ -1,5 +1,5 @@
 {#-
-    Maturity per account and feature category (SPEC §4 "Customer milestones"; categories are the
+    Maturity per account and feature category (README "Definitions": Customer milestones; categories are the
     seed feature_categories): distinct features of the category clicked in the
     maturity_lookback_days (90) days ending on as_of_date; basic with >= 1, mature with >= 3.
 -#}

@@ -1,5 +1,5 @@
 {#-
-    Customer milestones per account as of as_of_date (SPEC §4 "Customer milestones"):
+    Customer milestones per account as of as_of_date (README "Definitions": Customer milestones):
     - setup: the ordered steps of seed setup_steps (an event type + name or feature: the name
       and the feature are matched when the seed names them); complete when every step happened;
     - activation: >= activation_min_value_events (10) value events (seed value_events) within

@@ -1,5 +1,5 @@
 {#-
-    NPS per visitor (SPEC §4 "NPS") as of as_of_date: one row per visitor of dim_visitors with
+    NPS per visitor (README "Definitions": NPS) as of as_of_date: one row per visitor of dim_visitors with
     their latest response in the nps_lookback_days days ending on as_of_date (inclusive, by
     the UTC date of responded_at; ties broken by responded_at, then response_id), its category
     (var nps_promoter_min_score / nps_passive_min_score), usage in the window (high usage =

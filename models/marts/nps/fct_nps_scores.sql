@@ -1,5 +1,5 @@
 {#-
-    NPS (SPEC §4 "NPS") as of as_of_date: one row per account of dim_accounts (nps_scope
+    NPS (README "Definitions": NPS) as of as_of_date: one row per account of dim_accounts (nps_scope
     'account') and one row for the whole product (scope_id and nps_scope 'overall', account_id
     null), over the visitors' latest responses in fct_nps. NPS = % promoters - % detractors
     (-100..100), null when there are no responses.

@@ -1,5 +1,5 @@
 {#-
-    Per account and feature as of as_of_date (SPEC §4 "Segments"): never used (clicks <= 1 in
+    Per account and feature as of as_of_date (README "Definitions": Segments): never used (clicks <= 1 in
     the window) and actively used (clicks >= 10), and a readable feature_segment.
 -#}
 with

@@ -1,5 +1,5 @@
 {#-
-    Account segments as of as_of_date (SPEC §4 "Segments"): lifecycle booleans on the account's
+    Account segments as of as_of_date (README "Definitions": Segments): lifecycle booleans on the account's
     usage (any of its visitors), enterprise and SMB, a readable primary segment (the first that
     applies of never_active, inactive, new, churn_risk, healthy, onboarding, active) and a
     customer tier (enterprise, smb, mid_market).

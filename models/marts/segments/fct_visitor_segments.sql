@@ -1,5 +1,5 @@
 {#-
-    Visitor segments as of as_of_date (SPEC §4 "Segments"): one boolean per segment, following
+    Visitor segments as of as_of_date (README "Definitions": Segments): one boolean per segment, following
     the definitions literally, and a readable primary segment (the first that applies of
     never_active, inactive, new, churn_risk, healthy, onboarding, active).
 -#}

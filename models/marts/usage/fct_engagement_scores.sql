@@ -1,5 +1,5 @@
 {#-
-    Product Engagement Score (SPEC §4) as of as_of_date: one row per account (scope 'account')
+    Product Engagement Score (README "Definitions") as of as_of_date: one row per account (scope 'account')
     and one product-wide row (scope 'product', account_id null). Components are 0-100:
     adoption, stickiness (var stickiness_metric: dau_mau, wau_mau or dau_wau) and growth;
     PES is the mean of the components that are not null.

@@ -1,5 +1,5 @@
 {#-
-    One row per event_id: its earliest delivery (SPEC §3), across files and runs.
+    One row per event_id: its earliest delivery (README "Your own data"), across files and runs.
     Incremental: each run ranks the accepted deliveries landed since the last run together
     with the staged row of the same event_id, and replaces a staged row only when a new
     delivery has an earlier received_at (ties: occurred_at, then the payload; an exact tie
