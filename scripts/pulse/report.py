@@ -1339,7 +1339,7 @@ def dashboard_context(
 
 
 # -- rendering and writing ------------------------------------------------------------------
-def _environment() -> Environment:
+def environment() -> Environment:
     env = Environment(
         loader=FileSystemLoader(TEMPLATE_DIR),
         autoescape=True,
@@ -1390,7 +1390,7 @@ def write_atomic(path: Path, text: str) -> None:
         raise
 
 
-def _write(path: Path, text: str) -> Path:
+def write_text(path: Path, text: str) -> Path:
     try:
         write_atomic(path, text)
     except OSError as exc:
@@ -1432,13 +1432,14 @@ def _chosen(known: list[str], wanted: Sequence[str] | None) -> list[str]:
     return chosen
 
 
-def read_customer_reports(wanted: Sequence[str] | None) -> tuple[Shared, dict[str, dict]]:
-    """The customer report context of each chosen account (None: all), read then closed."""
+def read_customer_reports(wanted: Sequence[str] | None) -> dict[str, dict[str, Any]]:
+    """The customer report context of each chosen account (None: all); the connection is
+    closed before anything is rendered."""
     with warehouse.connect() as wh:
         shared = read_shared(wh)
         chosen = _chosen(account_ids(wh), wanted)
         rows = {a: read_account(wh, a, shared.as_of, CUSTOMER_QUERIES) for a in chosen}
-    return shared, {a: customer_context(a, own, shared) for a, own in rows.items()}
+    return {a: customer_context(a, own, shared) for a, own in rows.items()}
 
 
 def write_reports(
@@ -1469,7 +1470,7 @@ def write_reports(
     report_dir = _folder(out, "reports", create=customer)
     brief_dir = _folder(briefs_out, "briefs", create=briefs)
     names = report_filenames(known)
-    env = _environment()
+    env = environment()
     written = Written(report_dir, brief_dir, [], [], None)
     with Progress(total=len(chosen), label="reports", enabled=progress and len(chosen) > 1) as bar:
         for account_id in chosen:
@@ -1479,18 +1480,18 @@ def write_reports(
                     account_id, {k: own[k] for k in CUSTOMER_QUERIES}, shared
                 )
                 text = env.get_template("report.html").render(**context)
-                written.reports.append(_write(report_dir / names[account_id], text))
+                written.reports.append(write_text(report_dir / names[account_id], text))
             if briefs:
                 context = brief_context(account_id, own, shared)
                 context["report_link"] = os.path.relpath(report_dir / names[account_id], brief_dir)
                 text = env.get_template("brief.html").render(**context)
-                written.briefs.append(_write(brief_dir / names[account_id], text))
+                written.briefs.append(write_text(brief_dir / names[account_id], text))
             bar.update(1)
     if portfolio is not None:
         links = {a: os.path.relpath(report_dir / n, brief_dir) for a, n in names.items()}
         context = dashboard_context(portfolio, shared, links, {a: names[a] for a in known})
         text = env.get_template("dashboard.html").render(**context)
-        written.dashboard = _write(brief_dir / DASHBOARD_FILE, text)
+        written.dashboard = write_text(brief_dir / DASHBOARD_FILE, text)
     return written
 
 
