@@ -33,7 +33,7 @@ TEST_GENERATE := --accounts 40 --days 120 --seed 7 --bad-row-rate 0.02
 DBT := $(BIN)/dbt
 PULSE := $(BIN)/pulse
 
-.PHONY: help install build generate dbt-build validate publish export report test lint test-python test-dbt test-postgres clean
+.PHONY: help install build generate dbt-build validate publish export report test lint test-python test-dbt test-postgres clean browser
 
 help:
 	@echo "make build          install, sample data (only into an empty data/raw), dbt build, validate, publish, export, report"
@@ -108,7 +108,20 @@ test-dbt: install $(TEST_RAW)/_manifest.json
 	PULSE_RAW_PATH=$(TEST_RAW) PULSE_DB_PATH=$(TEST_DB) $(PULSE) locked --name "make test-dbt" -- \
 		$(DBT) test --select "test_type:unit"
 
-test-python: install $(TEST_RAW)/_manifest.json
+# The dashboard test drives a real browser: Debian's chromium and chromium-driver, installed
+# here when missing and this runs as root with apt-get (as on CI); otherwise the test skips,
+# saying why (with env CI set it fails instead).
+browser:
+	@if command -v chromium >/dev/null && command -v chromedriver >/dev/null; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		echo "make: installing chromium and chromium-driver (apt-get) for the browser test"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+			chromium chromium-driver >/dev/null; \
+	else \
+		echo "make: no chromium/chromedriver and no root apt-get: the browser test will skip"; \
+	fi
+
+test-python: install browser $(TEST_RAW)/_manifest.json
 	PULSE_RAW_PATH=$(TEST_RAW) PULSE_DB_PATH=$(TEST_DB) $(BIN)/pytest $(ROOT)/tests/python -q
 
 # lint first, then dbt (the only writer of the test database), then pytest (readers)

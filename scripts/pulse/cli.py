@@ -275,11 +275,42 @@ def build_parser() -> argparse.ArgumentParser:
     )
     run.set_defaults(func=_cmd_run)
 
-    report = sub.add_parser("report", help="self-contained weekly usage report per customer")
+    report = sub.add_parser(
+        "report",
+        help="self-contained HTML: customer usage reports, CSM briefs, the portfolio dashboard",
+        description="--all writes every account's customer report (PULSE_EXPORT_DIR/reports), "
+        "its CSM brief and the portfolio dashboard (PULSE_EXPORT_DIR/briefs). --account writes "
+        "those accounts' customer reports, or with --brief their briefs. --email sends the "
+        "customer reports through SMTP (PULSE_SMTP_*) to PULSE_REPORT_RECIPIENTS.",
+    )
     which = report.add_mutually_exclusive_group(required=True)
     which.add_argument("--account", nargs="+", metavar="ACCOUNT_ID", help="these accounts")
-    which.add_argument("--all", action="store_true", help="every account, plus an index page")
-    report.add_argument("--out", default=None, help="folder (default PULSE_EXPORT_DIR/reports)")
+    which.add_argument(
+        "--all", action="store_true", help="every account, plus briefs and the dashboard"
+    )
+    report.add_argument(
+        "--brief",
+        action="store_true",
+        help="the CSM account briefs (internal) instead of the customer reports",
+    )
+    report.add_argument(
+        "--email",
+        action="store_true",
+        help="send each customer report to the account's recipients (PULSE_REPORT_RECIPIENTS)",
+    )
+    report.add_argument(
+        "--dry-run",
+        action="store_true",
+        help="with --email: write .eml files (PULSE_EXPORT_DIR/outbox) instead of sending",
+    )
+    report.add_argument(
+        "--out", default=None, help="customer reports folder (default PULSE_EXPORT_DIR/reports)"
+    )
+    report.add_argument(
+        "--briefs-out",
+        default=None,
+        help="briefs and dashboard folder (default PULSE_EXPORT_DIR/briefs)",
+    )
     report.set_defaults(func=_cmd_report)
 
     locked = sub.add_parser(

@@ -1,17 +1,26 @@
-"""`pulse report`: a weekly usage report per customer account, as one self-contained HTML file.
+"""`pulse report`: self-contained HTML for two audiences.
 
-Each report is meant to be shared with that customer: logged-in users and their frequency,
-time on app per week (bar chart), features used per user, core features not yet adopted, the
-account's peer percentile on its top features, milestones and journey stage, and the health
-trend (line chart). Charts are inline SVG drawn here, CSS sits in a <style> tag and fonts are
-the system's: no script, font, image or style sheet is fetched, so a report opens offline and
-can be sent as an attachment. `--all` also writes index.html, a list for the CS team (the only
-file that names several accounts).
+- The customer's weekly usage report (`PULSE_EXPORT_DIR/reports/<account>.html`), meant to be
+  sent to that customer: active users and how often they come back, time on app per week,
+  features used per user, core features not yet used (as tips), the account's peer percentile
+  per feature ("top 10% of Enterprise plan accounts for Dashboards") and the milestones reached.
+  It never shows internal scores (health, bands, NPS) and never another account's data.
+- The CSM's account brief (`PULSE_EXPORT_DIR/briefs/<account>.html`): the health score with
+  each component in plain words and real values ("16 of 26 seats active (62%)"), the trend,
+  risk flags and the account's rows of every outreach list (the rpt_ marts).
+- The portfolio dashboard for the CS team (`PULSE_EXPORT_DIR/briefs/dashboard.html`): accounts
+  by band and trend, ARR at risk, PES, NPS, time on app per week, feature adoption, time to
+  first use, poll results and the account table, sortable and filterable (a small script in
+  the page).
 
-Tenant isolation by construction: the marts are read once, every account-level frame is split
-by account_id, and a report is rendered only from its own account's slices plus tables that
-hold no customer data (the report window and the feature catalogue). Benchmarks keep only the
-account's own percentile and its peer group's name, never peers' values, names or ids.
+Every page is one file: CSS in a <style> tag, charts as inline SVG, the dashboard's script
+inline, system fonts; nothing is fetched, so a page opens offline or as an attachment.
+
+The rules (who is at risk, which list a row belongs to, what a score is) live in the dbt
+models; this module reads the marts and formats them. Tenant isolation by construction: an
+account's pages are rendered from rows read with `where account_id = ?` plus tables that hold
+no customer data (the report window and the feature catalogue); the customer report reads
+only the queries in CUSTOMER_QUERIES, which hold no internal scores.
 """
 
 from __future__ import annotations
@@ -42,6 +51,8 @@ WEEKS_SHOWN = 12
 HEALTH_DAYS = 90
 TOP_FEATURES = 5
 NAMES_SHOWN = 8  # users listed by name under a core feature they have not tried
+DASHBOARD_FILE = "dashboard.html"
+RESERVED_FILES = ("index.html", DASHBOARD_FILE)
 
 JOURNEY_STAGES = ("not_set_up", "set_up", "activated", "utilizing", "mature")
 STAGE_LABELS = {
@@ -52,14 +63,23 @@ STAGE_LABELS = {
     "mature": "Mature",
 }
 BANDS = ("daily", "weekly", "monthly", "inactive")
+HEALTH_BANDS = ("healthy", "neutral", "at_risk")
 HEALTH_BAND_LABELS = {"healthy": "Healthy", "neutral": "Neutral", "at_risk": "At risk"}
 COMPONENTS = {
-    "breadth": "Breadth: share of seats in use",
-    "depth": "Depth: core features in use",
-    "frequency": "Frequency: active days per user",
-    "sentiment": "Sentiment: your users' NPS",
-    "support": "Support: open tickets",
-    "relationship": "Relationship: recent contact with us",
+    "breadth": "Breadth",
+    "depth": "Depth",
+    "frequency": "Frequency",
+    "sentiment": "Sentiment",
+    "support": "Support",
+    "relationship": "Relationship",
+}
+COMPONENT_MEANING = {
+    "breadth": "share of seats used in the last 30 days",
+    "depth": "share of core features used in the last 30 days",
+    "frequency": "active days per active user in the last 30 days",
+    "sentiment": "NPS over each user's latest answer",
+    "support": "open support tickets per 10 seats (fewer is better)",
+    "relationship": "days since the last CSM contact (fewer is better)",
 }
 PEER_DIMENSION_LABELS = {
     "plan_tier": "plan",
@@ -68,154 +88,291 @@ PEER_DIMENSION_LABELS = {
     "region": "region",
 }
 
-# The columns each mart must give (fewer is a stale build). Account-level marts come first:
-# they are split per account. The last two hold no customer data.
-TENANT_COLUMNS: dict[str, tuple[str, ...]] = {
-    "dim_accounts": ("account_id", "account_name", "plan_tier", "is_churned"),
-    "fct_account_health": (
-        "account_id",
-        "health_score",
-        "health_band",
-        "health_score_change_7_days",
-        "health_score_change_30_days",
-        "dragging_component",
-        *(f"{c}_score" for c in COMPONENTS),
-    ),
-    "fct_account_health_daily": ("account_id", "metric_date", "health_score"),
-    "fct_account_milestones": (
-        "account_id",
-        "count_setup_steps_done",
-        "count_setup_steps",
-        "is_setup_complete",
-        "setup_completed_at",
-        "count_value_events_first_90_days",
-        "is_activated",
-        "activated_at",
-        "value_events_per_seat_last_complete_month",
-        "is_utilizing",
-        "count_basic_categories",
-        "count_mature_categories",
-        "is_mature",
-        "journey_stage",
-    ),
-    "fct_account_category_maturity": (
-        "account_id",
-        "category",
-        "count_features_used_last_90_days",
-        "maturity_level",
-    ),
-    "dim_visitors": ("account_id", "visitor_id", "email"),
-    "fct_visitor_usage": (
-        "account_id",
-        "visitor_id",
-        "role",
-        "count_active_days_last_30_days",
-        "active_minutes_last_30_days",
-        "count_features_used_last_30_days",
-        "frequency_band",
-        "is_active_last_30_days",
-        "last_active_date",
-    ),
-    "fct_account_weeks": (
-        "account_id",
-        "week_start_date",
-        "is_complete_week",
-        "count_active_visitors",
-        "active_minutes",
-    ),
-    "fct_visitor_feature_usage": (
-        "account_id",
-        "visitor_id",
-        "feature_id",
-        "count_clicks_last_30_days",
-        "is_used_last_30_days",
-    ),
-    "fct_account_feature_usage": (
-        "account_id",
-        "feature_id",
-        "count_clicks_last_30_days",
-        "is_used_last_30_days",
-    ),
-    # only the account's own standing: no peer counts, medians or other accounts' values
-    "fct_account_feature_benchmarks": (
-        "account_id",
-        "feature_id",
-        "peer_group_dimension",
-        "peer_group",
-        "count_clicks_last_30_days",
-        "is_used_last_30_days",
-        "percentile_rank",
-        "is_top_10_pct",
-    ),
-    "rpt_feature_adoption_gaps": ("account_id", "visitor_id", "feature_id"),
-}
-SHARED_COLUMNS: dict[str, tuple[str, ...]] = {
-    "dim_report_window": ("as_of_date", "window_start_date", "last_complete_month_start_date"),
-    "dim_features": ("feature_id", "feature_name", "is_core_event"),
-}
-
-
-# -- reading the marts ----------------------------------------------------------------------
 Row = dict[str, Any]
 
 
+# -- reading the marts ----------------------------------------------------------------------
 @dataclass(frozen=True)
-class Marts:
-    """Everything a report needs, read once, as plain rows. `tenant[table][account_id]` holds
-    that account's rows only; `shared` holds the tables without customer data."""
+class Query:
+    """One account's rows of a mart: `select columns from marts.table where account_id = ?`
+    plus an optional condition (`?` in it takes the report's as-of date)."""
 
-    tenant: dict[str, dict[str, list[Row]]]
-    shared: dict[str, list[Row]]
-
-    @property
-    def account_ids(self) -> list[str]:
-        return sorted(self.tenant["dim_accounts"])
-
-    def slices(self, account_id: str) -> dict[str, list[Row]]:
-        """Every account-level table cut to this one account (no rows when it has none)."""
-        return {table: groups.get(account_id, []) for table, groups in self.tenant.items()}
+    table: str
+    columns: tuple[str, ...]
+    where: str = ""
+    order_by: str = ""
 
 
-def _columns(frame: pd.DataFrame, table: str, columns: Sequence[str]) -> pd.DataFrame:
-    missing = [c for c in columns if c not in frame.columns]
-    if missing:
-        raise PulseError(
-            f"marts.{table} lacks column(s) {', '.join(missing)}: rebuild with `make build`"
+# The customer report reads these and nothing else: no health, band, NPS or list membership.
+CUSTOMER_QUERIES: dict[str, Query] = {
+    "account": Query("dim_accounts", ("account_id", "account_name", "plan_tier", "is_churned")),
+    "visitors": Query("dim_visitors", ("account_id", "visitor_id", "email"), order_by="visitor_id"),
+    "visitor_usage": Query(
+        "fct_visitor_usage",
+        (
+            "account_id",
+            "visitor_id",
+            "role",
+            "count_active_days_last_30_days",
+            "active_minutes_last_30_days",
+            "count_features_used_last_30_days",
+            "frequency_band",
+            "is_active_last_30_days",
+            "last_active_date",
+        ),
+        order_by="visitor_id",
+    ),
+    "weeks": Query(
+        "fct_account_weeks",
+        (
+            "account_id",
+            "week_start_date",
+            "is_complete_week",
+            "count_active_visitors",
+            "active_minutes",
+        ),
+        where="week_start_date <= ?",
+        order_by="week_start_date",
+    ),
+    "visitor_features": Query(
+        "fct_visitor_feature_usage",
+        ("account_id", "visitor_id", "feature_id", "count_clicks_last_30_days"),
+        where="is_used_last_30_days",
+        order_by="visitor_id, feature_id",
+    ),
+    "features": Query(
+        "fct_account_feature_usage",
+        ("account_id", "feature_id", "count_clicks_last_30_days", "is_used_last_30_days"),
+        order_by="feature_id",
+    ),
+    # only the account's own standing: no peer counts, medians or other accounts' values
+    "benchmarks": Query(
+        "fct_account_feature_benchmarks",
+        (
+            "account_id",
+            "feature_id",
+            "peer_group_dimension",
+            "peer_group",
+            "count_clicks_last_30_days",
+            "is_used_last_30_days",
+            "percentile_rank",
+            "is_top_10_pct",
+        ),
+        order_by="feature_id",
+    ),
+    "adoption_gaps": Query(
+        "rpt_feature_adoption_gaps",
+        ("account_id", "visitor_id", "feature_id"),
+        order_by="feature_id, visitor_id",
+    ),
+    "milestones": Query(
+        "fct_account_milestones",
+        (
+            "account_id",
+            "count_setup_steps_done",
+            "count_setup_steps",
+            "is_setup_complete",
+            "setup_completed_at",
+            "count_value_events_first_90_days",
+            "is_activated",
+            "activated_at",
+            "value_events_per_seat_last_complete_month",
+            "is_utilizing",
+            "count_basic_categories",
+            "count_mature_categories",
+            "is_mature",
+            "journey_stage",
+        ),
+    ),
+    "categories": Query(
+        "fct_account_category_maturity",
+        ("account_id", "category", "count_features_used_last_90_days", "maturity_level"),
+        order_by="category",
+    ),
+}
+
+# The CSM brief reads the customer queries plus these (internal: scores, flags, lists).
+BRIEF_QUERIES: dict[str, Query] = {
+    "profile": Query(
+        "dim_accounts",
+        (
+            "account_id",
+            "csm_owner",
+            "arr_usd",
+            "renewal_date",
+            "seats_purchased",
+            "count_known_visitors",
+            "size_band",
+            "industry",
+            "region",
+        ),
+    ),
+    "health": Query(
+        "fct_account_health",
+        (
+            "account_id",
+            "health_score",
+            "health_band",
+            "count_scored_components",
+            "health_score_change_7_days",
+            "health_score_change_30_days",
+            "dragging_component",
+            "breadth_pct",
+            "depth_pct",
+            "frequency",
+            "account_nps",
+            "count_open_tickets",
+            "open_tickets_per_10_seats",
+            "last_csm_activity_date",
+            "days_since_csm_activity",
+            *(f"{c}_{kind}" for c in COMPONENTS for kind in ("score", "contribution")),
+            "count_champions",
+            "count_active_champions",
+            "has_inactive_champion",
+            "primary_segment",
+            "is_churn_risk",
+        ),
+    ),
+    "health_daily": Query(
+        "fct_account_health_daily",
+        ("account_id", "metric_date", "health_score"),
+        where=f"metric_date > ? - {HEALTH_DAYS}",
+        order_by="metric_date",
+    ),
+    "usage_today": Query(
+        "fct_account_usage_daily",
+        (
+            "account_id",
+            "count_active_visitors_last_30_days",
+            "breadth_denominator",
+            "count_depth_features_used_last_30_days",
+        ),
+        where="metric_date = ?",
+    ),
+    "list_at_risk": Query(
+        "rpt_at_risk_accounts",
+        ("account_id", "arr_at_risk_rank", "health_band", "is_churn_risk", "dragging_component"),
+    ),
+    "list_champion_risk": Query(
+        "rpt_champion_risk",
+        (
+            "account_id",
+            "visitor_id",
+            "email",
+            "role",
+            "last_active_date",
+            "days_since_last_active",
+            "count_other_active_champions",
+        ),
+        order_by="days_since_last_active desc, visitor_id",
+    ),
+    "list_inactive": Query(
+        "rpt_inactive_visitors",
+        (
+            "account_id",
+            "visitor_id",
+            "email",
+            "role",
+            "last_active_date",
+            "days_since_last_active",
+            "suggested_features",
+        ),
+        order_by="days_since_last_active desc, visitor_id",
+    ),
+    "list_review": Query(
+        "rpt_review_requests",
+        (
+            "account_id",
+            "visitor_id",
+            "nps_score",
+            "responded_at",
+            "count_active_days_last_30_days",
+            "request_rank",
+        ),
+        order_by="request_rank",
+    ),
+    "list_gaps": Query(
+        "rpt_feature_adoption_gaps",
+        ("account_id", "visitor_id", "feature_id", "role", "count_active_days_last_30_days"),
+        order_by="feature_id, visitor_id",
+    ),
+}
+
+
+def _sql(query: Query) -> tuple[str, int]:
+    """The statement and how many times it takes the as-of date (after the account id)."""
+    columns = ", ".join(f'"{c}"' for c in query.columns)
+    text = f'select {columns} from "{warehouse.MART_SCHEMA}"."{query.table}" where account_id = ?'
+    if query.where:
+        text += f" and ({query.where})"
+    if query.order_by:
+        text += f" order by {query.order_by}"
+    return text, query.where.count("?")
+
+
+def _records(frame: pd.DataFrame) -> list[Row]:
+    return frame.to_dict("records")
+
+
+@dataclass(frozen=True)
+class Shared:
+    """The tables without customer data: the report window and the feature catalogue."""
+
+    as_of: date
+    window_start: date | None
+    last_month: date | None
+    features: list[Row]
+
+
+def read_shared(wh: warehouse.Warehouse) -> Shared:
+    window = _records(
+        wh.query(
+            "select as_of_date, window_start_date, last_complete_month_start_date "
+            f'from "{warehouse.MART_SCHEMA}".dim_report_window'
         )
-    return frame.loc[:, list(columns)]
-
-
-def read_marts() -> Marts:
-    """Read the marts once (the connection is closed before anything is rendered) and split
-    every account-level table by account_id."""
-    frames: dict[str, pd.DataFrame] = {}
-    with warehouse.connect() as wh:
-        for table, columns in (TENANT_COLUMNS | SHARED_COLUMNS).items():
-            frames[table] = _columns(wh.read_table(table), table, columns)
-    shared = {table: frames[table].to_dict("records") for table in SHARED_COLUMNS}
-    if not shared["dim_report_window"]:
+    )
+    if not window:
         raise PulseError("marts.dim_report_window is empty: is there any activity in the data?")
-    as_of = _day(shared["dim_report_window"][0]["as_of_date"])
+    as_of = _day(window[0]["as_of_date"])
     if as_of is None:
         raise PulseError("marts.dim_report_window has no as_of_date: rebuild with `make build`")
+    features = _records(
+        wh.query(
+            "select feature_id, feature_name, is_core_event, is_depth_feature "
+            f'from "{warehouse.MART_SCHEMA}".dim_features order by feature_id'
+        )
+    )
+    return Shared(
+        as_of=as_of,
+        window_start=_day(window[0]["window_start_date"]),
+        last_month=_day(window[0]["last_complete_month_start_date"]),
+        features=features,
+    )
 
-    # drop what no report shows before splitting: history older than the chart, unused features
-    health = frames["fct_account_health_daily"]
-    since = pd.Timestamp(as_of - timedelta(days=HEALTH_DAYS - 1))
-    frames["fct_account_health_daily"] = health[pd.to_datetime(health["metric_date"]) >= since]
-    usage = frames["fct_visitor_feature_usage"]
-    frames["fct_visitor_feature_usage"] = usage[
-        usage["is_used_last_30_days"].fillna(False).astype(bool)
-    ]
 
-    tenant: dict[str, dict[str, list[Row]]] = {}
-    for table in TENANT_COLUMNS:
-        groups: dict[str, list[Row]] = {}
-        for row in frames[table].to_dict("records"):
-            if not _missing(row["account_id"]):
-                groups.setdefault(str(row["account_id"]), []).append(row)
-        tenant[table] = groups
-    return Marts(tenant=tenant, shared=shared)
+def read_account(
+    wh: warehouse.Warehouse, account_id: str, as_of: date, queries: dict[str, Query]
+) -> dict[str, list[Row]]:
+    """This account's rows of each query (only its own: the filter is in the SQL)."""
+    rows: dict[str, list[Row]] = {}
+    for key, query in queries.items():
+        text, dates = _sql(query)
+        try:
+            frame = wh.query(text, [account_id, *([as_of] * dates)])
+        except Exception as exc:  # a missing table or column: a stale build
+            first = (str(exc).strip().splitlines() or ["unknown error"])[0]
+            raise PulseError(
+                f"cannot read marts.{query.table} ({first}): rebuild with `make build`"
+            ) from None
+        rows[key] = _records(frame)
+    return rows
+
+
+def account_ids(wh: warehouse.Warehouse) -> list[str]:
+    frame = wh.query(
+        f'select account_id from "{warehouse.MART_SCHEMA}".dim_accounts order by account_id'
+    )
+    return [str(a) for a in frame["account_id"]]
 
 
 # -- small value helpers --------------------------------------------------------------------
@@ -441,9 +598,9 @@ def _feature_names(features: list[Row]) -> dict[str, str]:
 
 
 def _users(own: dict[str, list[Row]]) -> list[dict[str, Any]]:
-    emails = {str(v["visitor_id"]): _text(v["email"]) for v in own["dim_visitors"]}
+    emails = {str(v["visitor_id"]): _text(v["email"]) for v in own["visitors"]}
     users = []
-    for v in own["fct_visitor_usage"]:
+    for v in own["visitor_usage"]:
         visitor_id = str(v["visitor_id"])
         users.append(
             {
@@ -463,7 +620,7 @@ def _users(own: dict[str, list[Row]]) -> list[dict[str, Any]]:
 
 
 def _weeks(own: dict[str, list[Row]], as_of: date) -> tuple[Markup, list[dict[str, Any]]]:
-    dated = [(_day(w["week_start_date"]), w) for w in own["fct_account_weeks"]]
+    dated = [(_day(w["week_start_date"]), w) for w in own["weeks"]]
     shown = sorted(((d, w) for d, w in dated if d is not None and d <= as_of), key=lambda p: p[0])
     rows = [
         {
@@ -493,7 +650,7 @@ def _features_per_user(
     own: dict[str, list[Row]], users: list[dict[str, Any]], names: dict[str, str]
 ) -> list[dict[str, Any]]:
     clicks: dict[str, list[tuple[str, int]]] = {}
-    for r in own["fct_visitor_feature_usage"]:
+    for r in own["visitor_features"]:
         feature = str(r["feature_id"])
         clicks.setdefault(str(r["visitor_id"]), []).append(
             (names.get(feature, feature), _int(r["count_clicks_last_30_days"]))
@@ -509,10 +666,10 @@ def _features_per_user(
 def _core_features(
     own: dict[str, list[Row]], features: list[Row], users: list[dict[str, Any]]
 ) -> list[dict[str, Any]]:
-    usage = {str(r["feature_id"]): r for r in own["fct_account_feature_usage"]}
+    usage = {str(r["feature_id"]): r for r in own["features"]}
     labels = {u["visitor_id"]: u["label"] for u in users}
     gaps: dict[str, list[str]] = {}
-    for g in own["rpt_feature_adoption_gaps"]:
+    for g in own["adoption_gaps"]:
         visitor = str(g["visitor_id"])
         gaps.setdefault(str(g["feature_id"]), []).append(labels.get(visitor, visitor))
     active = sum(u["is_active"] for u in users)
@@ -537,13 +694,19 @@ def _core_features(
     return sorted(rows, key=lambda r: r["name"].lower())
 
 
-def _benchmarks(own: dict[str, list[Row]], names: dict[str, str]) -> dict[str, Any]:
-    rows = own["fct_account_feature_benchmarks"]
-    if not rows:
-        return {"peer_label": "", "top": [], "top10": []}
-    dimension = _text(rows[0]["peer_group_dimension"], "peer group")
-    group = _text(rows[0]["peer_group"], "unknown")
+def _peer_name(dimension: str, group: str) -> str:
+    """ "Enterprise plan accounts": the peer group in words (a group, never another account)."""
     what = PEER_DIMENSION_LABELS.get(dimension, dimension.replace("_", " "))
+    return f"{_label(group)} {what} accounts"
+
+
+def _benchmarks(own: dict[str, list[Row]], names: dict[str, str]) -> dict[str, Any]:
+    rows = own["benchmarks"]
+    if not rows:
+        return {"peer_name": "", "features": [], "top10": []}
+    peers = _peer_name(
+        _text(rows[0]["peer_group_dimension"], "peer group"), _text(rows[0]["peer_group"], "other")
+    )
     used = [
         {
             "name": names.get(str(r["feature_id"]), str(r["feature_id"])),
@@ -556,8 +719,8 @@ def _benchmarks(own: dict[str, list[Row]], names: dict[str, str]) -> dict[str, A
     ]
     used.sort(key=lambda r: (-r["clicks"], r["name"]))
     return {
-        "peer_label": f"accounts on the same {what} ({group})",
-        "top": used[:TOP_FEATURES],
+        "peer_name": peers,
+        "features": used,
         "top10": sorted(r["name"] for r in used if r["is_top_10"]),
     }
 
@@ -569,12 +732,12 @@ def _milestones(own: dict[str, list[Row]], month: date | None) -> dict[str, Any]
             "features": _int(c["count_features_used_last_90_days"]),
             "level": _text(c["maturity_level"], "none"),
         }
-        for c in own["fct_account_category_maturity"]
+        for c in own["categories"]
     ]
     categories.sort(key=lambda c: c["name"])
-    if not own["fct_account_milestones"]:
+    if not own["milestones"]:
         return {"known": False, "stage": "", "ladder": [], "categories": categories}
-    m = own["fct_account_milestones"][0]
+    m = own["milestones"][0]
     stage = _text(m["journey_stage"], "not_set_up")
     reached = JOURNEY_STAGES.index(stage) if stage in JOURNEY_STAGES else -1
     ladder = [
@@ -604,66 +767,41 @@ def _milestones(own: dict[str, list[Row]], month: date | None) -> dict[str, Any]
     }
 
 
-def _health(own: dict[str, list[Row]], as_of: date) -> dict[str, Any]:
-    start = as_of - timedelta(days=HEALTH_DAYS - 1)
-    points = [
-        (_day(d["metric_date"]), _num(d["health_score"])) for d in own["fct_account_health_daily"]
-    ]
-    chart = line_chart_svg([(d, s) for d, s in points if d is not None], start, as_of)
-    if not own["fct_account_health"]:
-        return {"known": False, "chart": chart}
-    h = own["fct_account_health"][0]
-    score = _num(h["health_score"])
-    band = _text(h["health_band"])
-    dragging = _text(h["dragging_component"])
-    return {
-        "known": score is not None,
-        "chart": chart,
-        "score": None if score is None else round(score),
-        "band": band,
-        "band_label": HEALTH_BAND_LABELS.get(band, _label(band) or "No score"),
-        "change_7": fmt_change(_num(h["health_score_change_7_days"])),
-        "change_30": fmt_change(_num(h["health_score_change_30_days"])),
-        "dragging": COMPONENTS.get(dragging, "").split(":")[0],
-        "components": [
-            {"label": label, "score": _num(h[f"{name}_score"])}
-            for name, label in COMPONENTS.items()
-        ],
-    }
+def _check_own(account_id: str, own: dict[str, list[Row]]) -> None:
+    for key, rows in own.items():
+        if any(str(row["account_id"]) != account_id for row in rows):  # cannot happen by design
+            raise PulseError(f"internal error: rows of another account in {key}")
 
 
-def account_context(
-    account_id: str, own: dict[str, list[Row]], shared: dict[str, list[Row]]
-) -> dict[str, Any]:
-    """What the report template shows, from this account's rows (`own`) and the tables
-    without customer data (`shared`) only."""
-    for table, rows in own.items():
-        if any(row["account_id"] != account_id for row in rows):  # cannot happen by design
-            raise PulseError(f"internal error: rows of another account in {table}")
-    if not own["dim_accounts"]:
+def customer_context(account_id: str, own: dict[str, list[Row]], shared: Shared) -> dict[str, Any]:
+    """What the customer report shows, from this account's CUSTOMER_QUERIES rows only."""
+    if set(own) != set(CUSTOMER_QUERIES):
+        raise PulseError("internal error: a customer report reads CUSTOMER_QUERIES only")
+    _check_own(account_id, own)
+    if not own["account"]:
         raise PulseError(f"unknown account id {account_id}")
-    account = own["dim_accounts"][0]
-    window = shared["dim_report_window"][0]
-    as_of = _day(window["as_of_date"])
-    assert as_of is not None  # checked in read_marts
-    names = _feature_names(shared["dim_features"])
+    account = own["account"][0]
+    names = _feature_names(shared.features)
     users = _users(own)
-    weekly_chart, weeks = _weeks(own, as_of)
+    weekly_chart, weeks = _weeks(own, shared.as_of)
     bands = {band: 0 for band in BANDS}
     for user in users:
         bands[user["band"]] = bands.get(user["band"], 0) + 1
-    core = _core_features(own, shared["dim_features"], users)
+    core = _core_features(own, shared.features, users)
+    used_features = sum(_flag(f["is_used_last_30_days"]) for f in own["features"])
     return {
         "account_id": account_id,
         "name": _text(account["account_name"], account_id),
         "plan": _label(_text(account["plan_tier"], "")),
         "is_churned": _flag(account["is_churned"]),
-        "as_of": fmt_date(as_of),
-        "window_start": fmt_date(_day(window["window_start_date"])),
+        "as_of": fmt_date(shared.as_of),
+        "window_start": fmt_date(shared.window_start),
         "generated_at": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
         "active_users": sum(u["is_active"] for u in users),
         "known_users": len(users),
         "minutes_30": fmt_minutes(sum(u["minutes"] for u in users)),
+        "features_used": used_features,
+        "features_total": len(shared.features),
         "users": users,
         "bands": bands,
         "weekly_chart": weekly_chart,
@@ -671,15 +809,537 @@ def account_context(
         "has_partial_week": any(w["partial"] for w in weeks),
         "features_per_user": _features_per_user(own, users, names),
         "core": core,
+        "tips": [c for c in core if not c["adopted"] or c["not_tried"]],
         "not_adopted": [c["name"] for c in core if not c["adopted"]],
         "benchmarks": _benchmarks(own, names),
-        "milestones": _milestones(own, _day(window["last_complete_month_start_date"])),
-        "health": _health(own, as_of),
+        "milestones": _milestones(own, shared.last_month),
+    }
+
+
+# -- the CSM's account brief ----------------------------------------------------------------
+def _pct(value: float | None) -> str:
+    return "—" if value is None else f"{value * 100:.0f}%"
+
+
+def _component_values(
+    health: Row, usage: Row | None, profile: Row | None, depth_features: int
+) -> dict[str, str]:
+    """Each component's input in words, with the real numbers it was scored on."""
+    values: dict[str, str] = {}
+    breadth = _num(health["breadth_pct"])
+    if usage is not None and breadth is not None:
+        seats = profile is not None and _int(profile["seats_purchased"]) > 0
+        values["breadth"] = (
+            f"{_int(usage['count_active_visitors_last_30_days'])} of "
+            f"{_int(usage['breadth_denominator'])} {'seats' if seats else 'known users'} "
+            f"active ({_pct(breadth)})"
+        )
+    depth = _num(health["depth_pct"])
+    if usage is not None and depth is not None:
+        values["depth"] = (
+            f"{_int(usage['count_depth_features_used_last_30_days'])} of {depth_features} "
+            f"core features used ({_pct(depth)})"
+        )
+    frequency = _num(health["frequency"])
+    if frequency is not None:
+        values["frequency"] = f"{frequency:.1f} active days per active user"
+    nps = _num(health["account_nps"])
+    values["sentiment"] = "no NPS answers" if nps is None else f"NPS {nps:+.0f}"
+    tickets = _num(health["open_tickets_per_10_seats"])
+    if tickets is not None:
+        values["support"] = (
+            f"{_int(health['count_open_tickets'])} open tickets ({tickets:.1f} per 10 seats)"
+        )
+    days = _num(health["days_since_csm_activity"])
+    values["relationship"] = (
+        "no CSM contact recorded"
+        if days is None
+        else f"last contact {fmt_date(_day(health['last_csm_activity_date']))}, "
+        f"{_int(days)} days ago"
+    )
+    return values
+
+
+def _brief_health(own: dict[str, list[Row]], shared: Shared) -> dict[str, Any]:
+    start = shared.as_of - timedelta(days=HEALTH_DAYS - 1)
+    points = [(_day(d["metric_date"]), _num(d["health_score"])) for d in own["health_daily"]]
+    chart = line_chart_svg([(d, s) for d, s in points if d is not None], start, shared.as_of)
+    if not own["health"]:
+        return {"known": False, "chart": chart, "components": [], "band": "", "flags": []}
+    h = own["health"][0]
+    score = _num(h["health_score"])
+    band = _text(h["health_band"])
+    depth_features = sum(_flag(f["is_depth_feature"]) for f in shared.features)
+    values = _component_values(
+        h,
+        own["usage_today"][0] if own["usage_today"] else None,
+        own["profile"][0] if own["profile"] else None,
+        depth_features or len(shared.features),
+    )
+    dragging = _text(h["dragging_component"])
+    components = []
+    for name, label in COMPONENTS.items():
+        component_score = _num(h[f"{name}_score"])
+        components.append(
+            {
+                "name": name,
+                "label": label,
+                "meaning": COMPONENT_MEANING[name],
+                "value": values.get(name, "no data"),
+                "score": component_score,
+                "contribution": _num(h[f"{name}_contribution"]),
+                "is_dragging": name == dragging,
+            }
+        )
+    return {
+        "known": score is not None,
+        "chart": chart,
+        "score": None if score is None else round(score),
+        "band": band,
+        "band_label": HEALTH_BAND_LABELS.get(band, _label(band) or "No score"),
+        "scored": _int(h["count_scored_components"]),
+        "change_7": fmt_change(_num(h["health_score_change_7_days"])),
+        "change_30": fmt_change(_num(h["health_score_change_30_days"])),
+        "dragging": COMPONENTS.get(dragging, ""),
+        "components": components,
+        "champions": _int(h["count_champions"]),
+        "active_champions": _int(h["count_active_champions"]),
+        "has_inactive_champion": _flag(h["has_inactive_champion"]),
+        "is_churn_risk": _flag(h["is_churn_risk"]),
+        "segment": _label(_text(h["primary_segment"], "")),
+    }
+
+
+def _risk_flags(health: dict[str, Any], own: dict[str, list[Row]], churned: bool) -> list[str]:
+    """The flags the marts raise for this account, in words (no rule is decided here)."""
+    flags = []
+    if churned:
+        flags.append("The account has churned.")
+    if health.get("band") == "at_risk":
+        flags.append("Health band is at risk.")
+    if health.get("is_churn_risk"):
+        flags.append("In the churn-risk segment: almost no activity in the last 30 days.")
+    if own["list_at_risk"]:
+        rank = _int(own["list_at_risk"][0]["arr_at_risk_rank"])
+        flags.append(f"On the at-risk accounts list (rank {rank} by ARR).")
+    if health.get("has_inactive_champion"):
+        flags.append("A champion has gone inactive.")
+    if own["list_inactive"]:
+        flags.append(f"{len(own['list_inactive'])} inactive user(s) to win back.")
+    return flags
+
+
+def brief_context(account_id: str, own: dict[str, list[Row]], shared: Shared) -> dict[str, Any]:
+    """What the CSM brief shows: the customer report's facts plus health, flags and lists."""
+    _check_own(account_id, own)
+    customer = customer_context(account_id, {k: own[k] for k in CUSTOMER_QUERIES}, shared)
+    profile = own["profile"][0] if own["profile"] else {}
+    health = _brief_health(own, shared)
+    names = _feature_names(shared.features)
+    emails = {u["visitor_id"]: u["label"] for u in customer["users"]}
+    milestones = customer["milestones"]
+
+    def who(row: Row) -> str:
+        visitor = str(row["visitor_id"])
+        return _text(row.get("email")) or emails.get(visitor) or visitor
+
+    arr = _num(profile.get("arr_usd"))
+    lists = {
+        "champion_risk": [
+            {
+                "who": who(r),
+                "role": _label(_text(r["role"], "—")),
+                "last_active": fmt_date(_day(r["last_active_date"]), "never"),
+                "days": _int(r["days_since_last_active"]),
+                "other_champions": _int(r["count_other_active_champions"]),
+            }
+            for r in own["list_champion_risk"]
+        ],
+        "inactive": [
+            {
+                "who": who(r),
+                "role": _label(_text(r["role"], "—")),
+                "last_active": fmt_date(_day(r["last_active_date"]), "never"),
+                "days": _int(r["days_since_last_active"]),
+                "suggested": ", ".join(
+                    names.get(f.strip(), f.strip())
+                    for f in _text(r["suggested_features"]).split(",")
+                    if f.strip()
+                ),
+            }
+            for r in own["list_inactive"]
+        ],
+        "review": [
+            {
+                "who": who(r),
+                "nps": _int(r["nps_score"]),
+                "responded": fmt_date(_day(r["responded_at"])),
+                "active_days": _int(r["count_active_days_last_30_days"]),
+                "rank": _int(r["request_rank"]),
+            }
+            for r in own["list_review"]
+        ],
+        "gaps": [
+            {
+                "who": who(r),
+                "role": _label(_text(r["role"], "—")),
+                "feature": names.get(str(r["feature_id"]), str(r["feature_id"])),
+                "active_days": _int(r["count_active_days_last_30_days"]),
+            }
+            for r in own["list_gaps"]
+        ],
+    }
+    return {
+        **customer,
+        "csm": _text(profile.get("csm_owner"), "—"),
+        "arr": "—" if arr is None else f"${arr:,.0f}",
+        "renewal": fmt_date(_day(profile.get("renewal_date"))),
+        "seats": _int(profile.get("seats_purchased")),
+        "size_band": _label(_text(profile.get("size_band"), "")),
+        "industry": _label(_text(profile.get("industry"), "")),
+        "region": _text(profile.get("region"), ""),
+        "health": health,
+        "stage_note": _stage_note(milestones),
+        "flags": _risk_flags(health, own, customer["is_churned"]),
+        "on_at_risk_list": bool(own["list_at_risk"]),
+        "lists": lists,
+    }
+
+
+def _stage_note(milestones: dict[str, Any]) -> str:
+    if not milestones.get("known") or milestones.get("setup_complete"):
+        return ""
+    return (
+        f"Not set up: {milestones['setup_done']} of {milestones['setup_total']} setup steps "
+        "done. Set-up counts as complete only when every tracked step is done; the health "
+        "score measures usage and does not include set-up."
+    )
+
+
+# -- the portfolio dashboard ----------------------------------------------------------------
+def _rows(wh: warehouse.Warehouse, sql: str, params: list[Any] | None = None) -> list[Row]:
+    try:
+        return _records(wh.query(sql.replace("marts.", f'"{warehouse.MART_SCHEMA}".'), params))
+    except PulseError:
+        raise
+    except Exception as exc:
+        first = (str(exc).strip().splitlines() or ["unknown error"])[0]
+        raise PulseError(f"cannot read the marts ({first}): rebuild with `make build`") from None
+
+
+def read_portfolio(wh: warehouse.Warehouse, shared: Shared) -> dict[str, list[Row]]:
+    """The dashboard's rows: one per account, plus portfolio-level marts (no rule here: the
+    sums and counts below add up rows the marts already decided)."""
+    since = shared.as_of - timedelta(days=7 * (WEEKS_SHOWN - 1))
+    return {
+        "accounts": _rows(
+            wh,
+            "select h.account_id, h.account_name, h.plan_tier, h.csm_owner, h.arr_usd, "
+            "h.renewal_date, h.is_churned, h.health_score, h.health_band, "
+            "h.health_score_change_30_days, h.dragging_component, h.primary_segment, "
+            "h.is_churn_risk, h.has_inactive_champion, m.journey_stage, "
+            "m.count_setup_steps_done, m.count_setup_steps, u.count_active_visitors_last_30_days, "
+            "a.count_known_visitors, (r.account_id is not null) as is_on_at_risk_list "
+            "from marts.fct_account_health as h "
+            "inner join marts.dim_accounts as a on a.account_id = h.account_id "
+            "left join marts.fct_account_milestones as m on m.account_id = h.account_id "
+            "left join marts.fct_account_usage as u on u.account_id = h.account_id "
+            "left join marts.rpt_at_risk_accounts as r on r.account_id = h.account_id "
+            "order by h.account_id",
+        ),
+        "band_trend": _rows(
+            wh,
+            "select metric_date, health_band, count(*) as count_accounts "
+            "from marts.fct_account_health_daily "
+            "where metric_date >= ? and health_band is not null "
+            "group by metric_date, health_band order by metric_date",
+            [since],
+        ),
+        "weeks": _rows(
+            wh,
+            "select week_start_date, bool_and(is_complete_week) as is_complete_week, "
+            "sum(active_minutes) as active_minutes, "
+            "sum(count_active_visitors) as count_active_visitors "
+            "from marts.fct_account_weeks where week_start_date <= ? "
+            "group by week_start_date order by week_start_date",
+            [shared.as_of],
+        ),
+        "pes": _rows(
+            wh,
+            "select pes, adoption_score, stickiness_score, growth_score, stickiness_metric, "
+            "count_active_visitors_last_30_days from marts.fct_engagement_scores "
+            "where engagement_scope = 'product'",
+        ),
+        "nps": _rows(
+            wh,
+            "select nps, count_responses, count_promoters, count_passives, count_detractors "
+            "from marts.fct_nps_scores where nps_scope = 'overall'",
+        ),
+        "adoption": _rows(
+            wh,
+            "select feature_id, peer_group, share_of_accounts_using, count_accounts_using, "
+            "count_accounts_in_peer_group from marts.fct_feature_benchmarks "
+            "order by feature_id, peer_group",
+        ),
+        "first_use": _rows(
+            wh,
+            "select feature_id, min(median_days_to_first_use) as median_days_to_first_use, "
+            "min(count_subjects_using) as count_accounts_using, count(*) as count_accounts "
+            "from marts.fct_time_to_first_use where subject_type = 'account' "
+            "group by feature_id order by feature_id",
+        ),
+        "polls": _rows(
+            wh,
+            "select poll_id, question, response, count_responses, share_of_poll_responses, "
+            "count_poll_responses, response_rank from marts.fct_poll_results "
+            "order by poll_id, response_rank",
+        ),
+    }
+
+
+def stacked_bars_svg(
+    columns: Sequence[tuple[str, Sequence[tuple[str, float, str]]]], title: str
+) -> Markup:
+    """Stacked vertical bars: (label, [(css class, value, tooltip), ...]) per column."""
+    width, height = 640, 220
+    left, right, top, bottom = 40, 12, 14, 30
+    plot_w, plot_h = width - left - right, height - top - bottom
+    top_value = _nice_ceiling(max((sum(v for _, v, _ in parts) for _, parts in columns), default=0))
+    out = [
+        f'<svg class="chart" viewBox="0 0 {width} {height}" role="img" aria-label="{_esc(title)}">',
+        f"<title>{_esc(title)}</title>",
+    ]
+    for i in range(5):
+        y = top + plot_h - plot_h * i / 4
+        out.append(
+            f'<line class="grid" x1="{left}" y1="{_n(y)}" x2="{width - right}" y2="{_n(y)}"/>'
+            f'<text class="axis" x="{left - 6}" y="{_n(y + 4)}" text-anchor="end">'
+            f"{_tick(top_value * i / 4)}</text>"
+        )
+    slot = plot_w / max(len(columns), 1)
+    for i, (label, parts) in enumerate(columns):
+        x = left + slot * i + slot * 0.15
+        y = top + plot_h
+        for css, value, tooltip in parts:
+            bar_h = plot_h * max(value, 0.0) / top_value
+            y -= bar_h
+            out.append(
+                f'<rect class="{_esc(css)}" x="{_n(x)}" y="{_n(y)}" width="{_n(slot * 0.7)}" '
+                f'height="{_n(bar_h)}"><title>{_esc(tooltip)}</title></rect>'
+            )
+        out.append(
+            f'<text class="axis" x="{_n(x + slot * 0.35)}" y="{height - bottom + 16}" '
+            f'text-anchor="middle">{_esc(label)}</text>'
+        )
+    out.append("</svg>")
+    return Markup("".join(out))
+
+
+def _sort_number(value: float | None) -> str:
+    return "" if value is None else f"{value:.4f}"
+
+
+def dashboard_context(
+    portfolio: dict[str, list[Row]],
+    shared: Shared,
+    report_links: dict[str, str],
+    brief_links: dict[str, str],
+) -> dict[str, Any]:
+    """The portfolio page: every account (internal to the CS team)."""
+    names = _feature_names(shared.features)
+    accounts = []
+    for r in portfolio["accounts"]:
+        account_id = str(r["account_id"])
+        band = _text(r["health_band"])
+        stage = _text(r["journey_stage"])
+        score = _num(r["health_score"])
+        change = _num(r["health_score_change_30_days"])
+        arr = _num(r["arr_usd"])
+        setup = f"{_int(r['count_setup_steps_done'])} of {_int(r['count_setup_steps'])}"
+        accounts.append(
+            {
+                "account_id": account_id,
+                "name": _text(r["account_name"], account_id),
+                "report": report_links.get(account_id, ""),
+                "brief": brief_links.get(account_id, ""),
+                "plan": _label(_text(r["plan_tier"], "—")),
+                "csm": _text(r["csm_owner"], "—"),
+                "segment": _label(_text(r["primary_segment"], "—")),
+                "band": band or "none",
+                "band_label": HEALTH_BAND_LABELS.get(band, "No score"),
+                "score": None if score is None else round(score),
+                "score_sort": _sort_number(score),
+                "change": fmt_change(change) if change is not None else "—",
+                "change_sort": _sort_number(change),
+                "arr": "—" if arr is None else f"${arr:,.0f}",
+                "arr_sort": _sort_number(arr),
+                "renewal": fmt_date(_day(r["renewal_date"])),
+                "renewal_sort": _text(r["renewal_date"])[:10],
+                "stage": STAGE_LABELS.get(stage, _label(stage) or "—"),
+                "stage_title": (
+                    f"{setup} setup steps done; set-up is complete only when every tracked step is"
+                    if stage == "not_set_up"
+                    else ""
+                ),
+                "active": _int(r["count_active_visitors_last_30_days"]),
+                "known": _int(r["count_known_visitors"]),
+                "dragging": COMPONENTS.get(_text(r["dragging_component"]), "—"),
+                "is_churned": _flag(r["is_churned"]),
+                "on_list": _flag(r["is_on_at_risk_list"]),
+                "flags": [
+                    text
+                    for text, on in (
+                        ("churn risk", _flag(r["is_churn_risk"])),
+                        ("inactive champion", _flag(r["has_inactive_champion"])),
+                        ("churned", _flag(r["is_churned"])),
+                    )
+                    if on
+                ],
+            }
+        )
+    accounts.sort(key=lambda a: (a["score"] is None, a["score"] or 0, a["name"].casefold()))
+    band_counts = {b: sum(a["band"] == b for a in accounts) for b in (*HEALTH_BANDS, "none")}
+    at_risk = [a for a in accounts if a["on_list"]]
+    arr_at_risk = sum(
+        _num(r["arr_usd"]) or 0.0 for r in portfolio["accounts"] if _flag(r["is_on_at_risk_list"])
+    )
+    arr_total = sum(
+        _num(r["arr_usd"]) or 0.0 for r in portfolio["accounts"] if not _flag(r["is_churned"])
+    )
+
+    # accounts by band, once a week back from the as-of date
+    by_day: dict[date, dict[str, int]] = {}
+    for r in portfolio["band_trend"]:
+        day = _day(r["metric_date"])
+        if day is not None:
+            by_day.setdefault(day, {})[_text(r["health_band"])] = _int(r["count_accounts"])
+    snapshots = [shared.as_of - timedelta(days=7 * i) for i in range(WEEKS_SHOWN - 1, -1, -1)]
+    trend_columns = [
+        (
+            fmt_short(day),
+            [
+                (
+                    band,
+                    float(by_day.get(day, {}).get(band, 0)),
+                    f"{fmt_date(day)}: {by_day.get(day, {}).get(band, 0)} "
+                    f"{HEALTH_BAND_LABELS[band].lower()}",
+                )
+                for band in ("at_risk", "neutral", "healthy")
+            ],
+        )
+        for day in snapshots
+        if day in by_day
+    ]
+    weeks = [
+        (
+            fmt_short(d),
+            float(_int(w["active_minutes"])),
+            not _flag(w["is_complete_week"]),
+            f"Week of {fmt_date(d)}: {_int(w['active_minutes']):,} min, "
+            f"{_int(w['count_active_visitors'])} active users",
+        )
+        for w in portfolio["weeks"][-WEEKS_SHOWN:]
+        if (d := _day(w["week_start_date"])) is not None
+    ]
+    pes = portfolio["pes"][0] if portfolio["pes"] else None
+    nps = portfolio["nps"][0] if portfolio["nps"] else None
+
+    groups = sorted({_text(r["peer_group"]) for r in portfolio["adoption"]})
+    adoption: dict[str, dict[str, Any]] = {}
+    for r in portfolio["adoption"]:
+        feature = str(r["feature_id"])
+        entry = adoption.setdefault(feature, {"name": names.get(feature, feature), "shares": {}})
+        entry["shares"][_text(r["peer_group"])] = {
+            "share": _num(r["share_of_accounts_using"]),
+            "using": _int(r["count_accounts_using"]),
+            "of": _int(r["count_accounts_in_peer_group"]),
+        }
+    polls: dict[str, dict[str, Any]] = {}
+    for r in portfolio["polls"]:
+        poll = polls.setdefault(
+            str(r["poll_id"]),
+            {
+                "question": _text(r["question"], str(r["poll_id"])),
+                "total": _int(r["count_poll_responses"]),
+                "answers": [],
+            },
+        )
+        poll["answers"].append(
+            {
+                "response": _text(r["response"], "—"),
+                "count": _int(r["count_responses"]),
+                "share": _num(r["share_of_poll_responses"]) or 0.0,
+            }
+        )
+    core = {str(f["feature_id"]) for f in shared.features if _flag(f["is_core_event"])}
+    first_use = [
+        {
+            "name": names.get(str(r["feature_id"]), str(r["feature_id"])),
+            "is_core": str(r["feature_id"]) in core,
+            "median": _num(r["median_days_to_first_use"]),
+            "using": _int(r["count_accounts_using"]),
+            "of": _int(r["count_accounts"]),
+        }
+        for r in portfolio["first_use"]
+    ]
+    first_use.sort(key=lambda f: (not f["is_core"], f["name"].casefold()))
+
+    def options(key: str) -> list[str]:
+        return sorted({a[key] for a in accounts}, key=str.casefold)
+
+    return {
+        "as_of": fmt_date(shared.as_of),
+        "generated_at": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        "accounts": accounts,
+        "band_counts": band_counts,
+        "band_labels": {**HEALTH_BAND_LABELS, "none": "No score"},
+        "at_risk_count": len(at_risk),
+        "arr_at_risk": f"${arr_at_risk:,.0f}",
+        "arr_total": f"${arr_total:,.0f}",
+        "arr_share": "—" if not arr_total else f"{arr_at_risk / arr_total * 100:.0f}%",
+        "trend_chart": stacked_bars_svg(trend_columns, "Accounts by health band, week by week"),
+        "weeks_chart": bar_chart_svg(
+            weeks, f"Time on app per week, all accounts, last {len(weeks)} weeks"
+        ),
+        "pes": None
+        if pes is None
+        else {
+            "pes": _num(pes["pes"]),
+            "adoption": _num(pes["adoption_score"]),
+            "stickiness": _num(pes["stickiness_score"]),
+            "growth": _num(pes["growth_score"]),
+            "stickiness_metric": _text(pes["stickiness_metric"]).replace("_", "/").upper(),
+            "active": _int(pes["count_active_visitors_last_30_days"]),
+        },
+        "nps": None
+        if nps is None
+        else {
+            "nps": _num(nps["nps"]),
+            "responses": _int(nps["count_responses"]),
+            "promoters": _int(nps["count_promoters"]),
+            "passives": _int(nps["count_passives"]),
+            "detractors": _int(nps["count_detractors"]),
+        },
+        "peer_groups": groups,
+        "peer_group_labels": {g: _label(g) for g in groups},
+        "adoption": sorted(adoption.values(), key=lambda e: e["name"].casefold()),
+        "first_use": first_use,
+        "polls": list(polls.values()),
+        "filters": {
+            "band": [
+                (b, {**HEALTH_BAND_LABELS, "none": "No score"}[b])
+                for b in (*HEALTH_BANDS, "none")
+                if band_counts[b]
+            ],
+            "segment": options("segment"),
+            "plan": options("plan"),
+            "csm": options("csm"),
+        },
     }
 
 
 # -- rendering and writing ------------------------------------------------------------------
-def _environment() -> Environment:
+def environment() -> Environment:
     env = Environment(
         loader=FileSystemLoader(TEMPLATE_DIR),
         autoescape=True,
@@ -699,7 +1359,7 @@ def report_filenames(account_ids: Iterable[str]) -> dict[str, str]:
     """A safe, unique file name per account id: the id itself when it is plain
     (`acc_000001.html`), else a cleaned id plus a short hash of the real one."""
     names: dict[str, str] = {}
-    taken: set[str] = {"index.html"}
+    taken: set[str] = set(RESERVED_FILES)
     for account_id in account_ids:
         stem = _UNSAFE.sub("_", account_id).strip("._-")[:80]
         name = f"{stem}.html"
@@ -730,96 +1390,132 @@ def write_atomic(path: Path, text: str) -> None:
         raise
 
 
-def _out_dir(out: str | None) -> Path:
-    folder = paths.resolve(out) if out else paths.export_dir() / "reports"
+def write_text(path: Path, text: str) -> Path:
+    try:
+        write_atomic(path, text)
+    except OSError as exc:
+        raise PulseError(f"cannot write {path}: {exc.strerror}") from None
+    return path
+
+
+def _folder(given: str | None, default: str, create: bool = True) -> Path:
+    """The folder given, else PULSE_EXPORT_DIR/default; created when something goes in it."""
+    folder = paths.resolve(given) if given else paths.export_dir() / default
+    if not create:
+        return folder
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise PulseError(f"cannot create the report folder {folder}: {exc.strerror}") from None
+        raise PulseError(f"cannot create the folder {folder}: {exc.strerror}") from None
     return folder
 
 
-def _selected(marts: Marts, wanted: Sequence[str] | None) -> list[str]:
-    known = marts.account_ids
+@dataclass
+class Written:
+    report_dir: Path
+    brief_dir: Path
+    reports: list[Path]
+    briefs: list[Path]
+    dashboard: Path | None
+
+
+def _chosen(known: list[str], wanted: Sequence[str] | None) -> list[str]:
     if wanted is None:
         return known
     chosen = list(dict.fromkeys(wanted))
-    unknown = [a for a in chosen if a not in marts.tenant["dim_accounts"]]
+    unknown = [a for a in chosen if a not in set(known)]
     if unknown:
         raise PulseError(
             f"unknown account id(s): {', '.join(unknown)}; the ids are the account_id column of "
-            "marts.dim_accounts (`pulse report --all` lists them in index.html)"
+            "marts.dim_accounts (`pulse report --all` lists them in the dashboard)"
         )
     return chosen
 
 
+def read_customer_reports(wanted: Sequence[str] | None) -> dict[str, dict[str, Any]]:
+    """The customer report context of each chosen account (None: all); the connection is
+    closed before anything is rendered."""
+    with warehouse.connect() as wh:
+        shared = read_shared(wh)
+        chosen = _chosen(account_ids(wh), wanted)
+        rows = {a: read_account(wh, a, shared.as_of, CUSTOMER_QUERIES) for a in chosen}
+    return {a: customer_context(a, own, shared) for a, own in rows.items()}
+
+
 def write_reports(
-    account_ids: Sequence[str] | None, out: str | None = None, progress: bool = True
-) -> tuple[Path, list[Path]]:
-    """Write the reports of these accounts (None: all, plus index.html); the folder and files."""
-    marts = read_marts()
-    chosen = _selected(marts, account_ids)
-    folder = _out_dir(out)
-    env = _environment()
-    template = env.get_template("report.html")
-    names = report_filenames(marts.account_ids)
-    written: list[Path] = []
-    index_rows: list[dict[str, Any]] = []
+    wanted: Sequence[str] | None,
+    out: str | None = None,
+    briefs_out: str | None = None,
+    brief: bool = False,
+    progress: bool = True,
+) -> Written:
+    """Customer reports (unless brief), CSM briefs (when brief or all) and, for all accounts,
+    the dashboard. wanted None means every account."""
+    customer = not brief
+    briefs = brief or wanted is None
+    queries = {**CUSTOMER_QUERIES, **(BRIEF_QUERIES if briefs else {})}
+    with warehouse.connect() as wh:  # read everything, then close before rendering
+        shared = read_shared(wh)
+        known = account_ids(wh)
+        chosen = _chosen(known, wanted)
+        own_rows = {}
+        with Progress(
+            total=len(chosen), label="reading", enabled=progress and len(chosen) > 1
+        ) as bar:
+            for account_id in chosen:
+                own_rows[account_id] = read_account(wh, account_id, shared.as_of, queries)
+                bar.update(1)
+        portfolio = read_portfolio(wh, shared) if wanted is None else None
+
+    report_dir = _folder(out, "reports", create=customer)
+    brief_dir = _folder(briefs_out, "briefs", create=briefs)
+    names = report_filenames(known)
+    env = environment()
+    written = Written(report_dir, brief_dir, [], [], None)
     with Progress(total=len(chosen), label="reports", enabled=progress and len(chosen) > 1) as bar:
         for account_id in chosen:
-            context = account_context(account_id, marts.slices(account_id), marts.shared)
-            path = folder / names[account_id]
-            try:
-                write_atomic(path, template.render(**context))
-            except OSError as exc:
-                raise PulseError(f"cannot write {path}: {exc.strerror}") from None
-            written.append(path)
-            index_rows.append(_index_row(context, names[account_id]))
+            own = own_rows[account_id]
+            if customer:
+                context = customer_context(
+                    account_id, {k: own[k] for k in CUSTOMER_QUERIES}, shared
+                )
+                text = env.get_template("report.html").render(**context)
+                written.reports.append(write_text(report_dir / names[account_id], text))
+            if briefs:
+                context = brief_context(account_id, own, shared)
+                context["report_link"] = os.path.relpath(report_dir / names[account_id], brief_dir)
+                text = env.get_template("brief.html").render(**context)
+                written.briefs.append(write_text(brief_dir / names[account_id], text))
             bar.update(1)
-    if account_ids is None:
-        path = folder / "index.html"
-        rows = sorted(index_rows, key=lambda r: r["name"].casefold())
-        window = marts.shared["dim_report_window"][0]
-        text = env.get_template("index.html").render(
-            rows=rows,
-            as_of=fmt_date(_day(window["as_of_date"])),
-            generated_at=datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
-        )
-        try:
-            write_atomic(path, text)
-        except OSError as exc:
-            raise PulseError(f"cannot write {path}: {exc.strerror}") from None
-        written.append(path)
-    return folder, written
-
-
-def _index_row(context: dict[str, Any], file_name: str) -> dict[str, Any]:
-    health = context["health"]
-    milestones = context["milestones"]
-    return {
-        "account_id": context["account_id"],
-        "name": context["name"],
-        "file": file_name,
-        "plan": context["plan"],
-        "is_churned": context["is_churned"],
-        "stage": milestones.get("stage_label", "—"),
-        "score": health.get("score"),
-        "band": health.get("band", ""),
-        "band_label": health.get("band_label", "—"),
-        "active_users": context["active_users"],
-        "known_users": context["known_users"],
-        "not_adopted": len(context["not_adopted"]),
-    }
+    if portfolio is not None:
+        links = {a: os.path.relpath(report_dir / n, brief_dir) for a, n in names.items()}
+        context = dashboard_context(portfolio, shared, links, {a: names[a] for a in known})
+        text = env.get_template("dashboard.html").render(**context)
+        written.dashboard = write_text(brief_dir / DASHBOARD_FILE, text)
+    return written
 
 
 def run_cli(args: Any) -> int:
-    """`pulse report (--account ID [ID ...] | --all) [--out DIR]`."""
+    """`pulse report (--account ID [ID ...] | --all) [--brief] [--email [--dry-run]]`."""
     started = time.monotonic()
     wanted = None if args.all else list(args.account or [])
     if wanted is not None and not wanted:
         raise PulseError("give --account ID [ID ...] or --all")
-    folder, written = write_reports(wanted, args.out)
-    reports = len(written) - (1 if wanted is None else 0)
-    extra = " and index.html" if wanted is None else ""
-    print(f"wrote {reports} report(s){extra} to {folder} in {time.monotonic() - started:.1f}s")
+    if getattr(args, "dry_run", False) and not getattr(args, "email", False):
+        raise PulseError("--dry-run goes with --email")
+    if getattr(args, "email", False):
+        if args.brief:
+            raise PulseError("--email sends the customer reports; it does not go with --brief")
+        from pulse import mail
+
+        return mail.run_cli(args, wanted)
+    written = write_reports(wanted, args.out, args.briefs_out, brief=args.brief)
+    parts = []
+    if written.reports:
+        parts.append(f"{len(written.reports)} customer report(s) to {written.report_dir}")
+    if written.briefs:
+        parts.append(f"{len(written.briefs)} account brief(s) to {written.brief_dir}")
+    if written.dashboard is not None:
+        parts.append(f"the dashboard {written.dashboard}")
+    print(f"wrote {'; '.join(parts)} in {time.monotonic() - started:.1f}s")
     return 0

@@ -10,7 +10,7 @@ steps in order and stops at the first that fails:
     validate   the quality gate (pulse validate)
     publish    the marts copied into the served file BI tools read (pulse publish)
     export     the CS tool exports with their triggers (pulse export --triggers)
-    report     the customer reports (pulse report --all)
+    report     customer reports, CSM briefs and the dashboard (pulse report --all)
 
 Each step is the same code as its own command (`pulse validate`, ...), called in this process;
 dbt runs as a child process that inherits the lock. PULSE_EXPORT_DIR/run_summary.json is

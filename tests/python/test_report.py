@@ -1,10 +1,13 @@
 """`pulse report` on the DuckDB file dbt built from the small data set: one self-contained
-HTML file per account, and no report holds another account's id, name, users or ARR."""
+customer report and one CSM brief per account, and the portfolio dashboard. No customer report
+holds another account's id, name, users or ARR, nor any internal score; the brief explains the
+health components with the real values they were scored on."""
 
 from __future__ import annotations
 
 import html
 import math
+import re
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
@@ -67,43 +70,108 @@ def accounts(built_db: Path) -> dict[str, Account]:
 
 
 @pytest.fixture(scope="module")
-def all_reports(built_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """`pulse report --all` into the default folder, PULSE_EXPORT_DIR/reports."""
+def exports(built_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """`pulse report --all` into the default folders, PULSE_EXPORT_DIR/reports and /briefs."""
     export_dir = tmp_path_factory.mktemp("exports")
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("PULSE_EXPORT_DIR", str(export_dir))
         mp.setenv("PULSE_TARGET", "duckdb")
         assert main(["report", "--all"]) == 0
-    return export_dir / "reports"
+    return export_dir
 
 
-def test_all_writes_one_self_contained_report_per_account(all_reports, accounts):
+@pytest.fixture(scope="module")
+def all_reports(exports: Path) -> Path:
+    return exports / "reports"
+
+
+@pytest.fixture(scope="module")
+def all_briefs(exports: Path) -> Path:
+    return exports / "briefs"
+
+
+def visible_text(page: str) -> str:
+    """What a reader sees: no style sheet, script, tags or attributes; entities decoded."""
+    page = re.sub(r"<(style|script)\b.*?</\1>", " ", page, flags=re.S | re.I)
+    page = re.sub(r"<[^>]+>", " ", page)
+    return re.sub(r"\s+", " ", html.unescape(page))
+
+
+def assert_self_contained(name: str, text: str, scripts: int = 0) -> None:
+    assert text.startswith("<!DOCTYPE html>"), name
+    assert "<style>" in text, name
+    lowered = text.lower()
+    fetching = [m for m in FETCHING if m in lowered and m != "<script"]
+    assert fetching == [], name
+    assert lowered.count("<script") == scripts, name
+    assert "<script src" not in lowered and 'href="http' not in lowered, name
+
+
+def test_all_writes_one_self_contained_report_and_brief_per_account(
+    all_reports, all_briefs, accounts
+):
     names = {p.name for p in all_reports.iterdir()}  # hidden temp files included
-    assert names == {f"{a}.html" for a in accounts} | {"index.html"}
+    assert names == {f"{a}.html" for a in accounts}  # nothing internal among customer files
+    briefs = {p.name for p in all_briefs.iterdir()}
+    assert briefs == {f"{a}.html" for a in accounts} | {report.DASHBOARD_FILE}
     for name in sorted(names):
         text = (all_reports / name).read_text(encoding="utf-8")
-        assert text.startswith("<!DOCTYPE html>"), name
-        assert "<style>" in text, name
-        lowered = text.lower()
-        assert [m for m in FETCHING if m in lowered] == [], name
-        assert 'href="http' not in lowered, name
-        if name != "index.html":
-            assert text.count("<svg") >= 2, f"{name}: weekly bars and health line expected"
-            assert "<polyline" in text or "<circle" in text or "No health score" in text, name
-    index = (all_reports / "index.html").read_text(encoding="utf-8")
+        assert_self_contained(name, text)
+        assert text.count("<svg") >= 1, f"{name}: weekly bars expected"
+        brief = (all_briefs / name).read_text(encoding="utf-8")
+        assert_self_contained(f"briefs/{name}", brief)
+        assert "<polyline" in brief or "<circle" in brief or "No health score" in brief, name
+        assert f'href="../reports/{name}"' in brief
+    dashboard = (all_briefs / report.DASHBOARD_FILE).read_text(encoding="utf-8")
+    assert_self_contained(report.DASHBOARD_FILE, dashboard, scripts=1)
     for account_id in accounts:
-        assert f'href="{account_id}.html"' in index
+        assert f'href="{account_id}.html"' in dashboard
+        assert f'href="../reports/{account_id}.html"' in dashboard
 
 
-def test_no_report_holds_another_accounts_data(all_reports, accounts):
-    index = (all_reports / "index.html").read_text(encoding="utf-8")
-    # control: the forms searched for are how names really appear in rendered HTML
-    for account in accounts.values():
-        assert any(f in index for f in forms(account.name)), account.name
+# words only the internal pages may hold (checked on the text a reader sees, lower case)
+INTERNAL_WORDS = (
+    "health",
+    "nps",
+    "promoter",
+    "detractor",
+    "at risk",
+    "at-risk",
+    "churn",
+    "neutral",
+    "sentiment",
+    "csm",
+    "arr",
+    "renewal",
+    "score",
+    "segment",
+)
 
+
+def _internal_words(text: str) -> set[str]:
+    seen = visible_text(text).lower()
+    return {w for w in INTERNAL_WORDS if re.search(rf"\b{re.escape(w)}\b", seen)}
+
+
+def test_customer_reports_hold_no_internal_scores(all_reports, all_briefs, accounts):
+    found = {
+        account_id: _internal_words((all_reports / f"{account_id}.html").read_text("utf-8"))
+        for account_id in accounts
+    }
+    # the account's own name may contain such a word ("Healthy Foods"): not a leak
+    found = {
+        a: {w for w in words if w not in accounts[a].name.lower()} for a, words in found.items()
+    }
+    assert {a: w for a, w in found.items() if w} == {}
+    # control: the same check finds them in the briefs (it can fail)
+    brief = (all_briefs / f"{min(accounts)}.html").read_text("utf-8")
+    assert {"health", "nps", "score", "csm", "arr", "renewal"} <= _internal_words(brief)
+
+
+def _leaks(folder: Path, accounts: dict[str, Account]) -> list[tuple[str, str, str]]:
     leaks: list[tuple[str, str, str]] = []
     for account in accounts.values():
-        text = (all_reports / f"{account.account_id}.html").read_text(encoding="utf-8")
+        text = (folder / f"{account.account_id}.html").read_text(encoding="utf-8")
         # the account's own name may contain another account's name ("Atlas Énergie Inc")
         for form in sorted(forms(account.name), key=len, reverse=True):
             text = text.replace(form, "")
@@ -117,7 +185,109 @@ def test_no_report_holds_another_accounts_data(all_reports, accounts):
             hits = {n for n in needles if any(f in text for f in forms(n))}
             hits |= {a for a in arr_forms(other.arr_usd) - own_arr if a in text}
             leaks += [(account.account_id, other.account_id, hit) for hit in sorted(hits)]
-    assert leaks == []
+    return leaks
+
+
+def test_no_report_or_brief_holds_another_accounts_data(
+    all_reports, all_briefs, accounts, tmp_path
+):
+    assert _leaks(all_reports, accounts) == []  # every customer report
+    assert _leaks(all_briefs, accounts) == []  # every brief
+    # control: the forms searched for are how names really appear in rendered HTML, and a
+    # page holding every account (the dashboard) is caught
+    dashboard = (all_briefs / report.DASHBOARD_FILE).read_text(encoding="utf-8")
+    for account in accounts.values():
+        assert any(f in dashboard for f in forms(account.name)), account.name
+    two = dict(sorted(accounts.items())[:2])
+    for account_id in two:
+        (tmp_path / f"{account_id}.html").write_text(dashboard, encoding="utf-8")
+    assert {(a, b) for a, b, _ in _leaks(tmp_path, two)} == {tuple(two), tuple(two)[::-1]}
+
+
+def test_brief_explains_each_component_with_its_real_values(db, all_briefs):
+    rows = db.execute(
+        "select u.account_id, u.count_active_visitors_last_30_days, u.breadth_denominator, "
+        "u.count_depth_features_used_last_30_days, h.breadth_pct, h.depth_pct, h.breadth_score "
+        "from marts.fct_account_usage_daily as u "
+        "inner join marts.fct_account_health as h using (account_id) "
+        "inner join marts.dim_report_window as w on u.metric_date = w.as_of_date "
+        "where h.breadth_pct is not null and h.depth_pct is not null order by u.account_id"
+    ).fetchall()
+    core = db.execute("select count(*) from marts.dim_features where is_depth_feature").fetchone()
+    assert rows and core[0] > 0
+    # the one whose breadth score differs most from its share (the mislabel this replaces)
+    row = max(rows, key=lambda r: (abs(r[6] - 100 * r[4]), r[0]))
+    account_id, active, seats, depth_used, breadth, depth, _ = row
+    text = visible_text((all_briefs / f"{account_id}.html").read_text("utf-8"))
+    assert f"{active} of {seats} seats active ({breadth * 100:.0f}%)" in text
+    assert f"{depth_used} of {core[0]} core features used ({depth * 100:.0f}%)" in text
+
+
+def test_brief_holds_the_accounts_rows_of_every_outreach_list(db, all_briefs):
+    lists = {
+        "Inactive users to win back": "rpt_inactive_visitors",
+        "Feature-adoption gaps": "rpt_feature_adoption_gaps",
+        "Review requests": "rpt_review_requests",
+        "Champions gone inactive": "rpt_champion_risk",
+    }
+    counts = {
+        table: dict(
+            db.execute(f"select account_id, count(*) from marts.{table} group by 1").fetchall()
+        )
+        for table in lists.values()
+    }
+    at_risk = {
+        r[0] for r in db.execute("select account_id from marts.rpt_at_risk_accounts").fetchall()
+    }
+    for account_id in db.execute("select account_id from marts.dim_accounts").fetchall():
+        text = visible_text((all_briefs / f"{account_id[0]}.html").read_text("utf-8"))
+        for title, table in lists.items():
+            assert f"{title} ({counts[table].get(account_id[0], 0)})" in text, (account_id, title)
+        on_list = "This account is on the at-risk accounts list." in text
+        assert on_list == (account_id[0] in at_risk)
+    # the check can fail: some account is on some list
+    assert any(counts[t] for t in lists.values()) and at_risk
+
+
+def test_customer_report_names_its_top_10_peer_group(db, all_reports):
+    row = db.execute(
+        "select b.account_id, b.peer_group, f.feature_name "
+        "from marts.fct_account_feature_benchmarks as b "
+        "inner join marts.dim_features as f using (feature_id) "
+        "where b.is_top_10_pct and b.peer_group_dimension = 'plan_tier' "
+        "order by b.account_id, f.feature_name limit 1"
+    ).fetchone()
+    assert row is not None, "the test data has a top-10% account"
+    account_id, group, feature = row
+    text = visible_text((all_reports / f"{account_id}.html").read_text("utf-8"))
+    found = re.search(rf"Top 10% of {group.capitalize()} plan accounts for ([^.]+)\.", text)
+    assert found and feature in found.group(1)
+
+
+def test_not_set_up_is_explained_not_shown_as_healthy(db, all_briefs):
+    rows = db.execute(
+        "select account_id, count_setup_steps_done, count_setup_steps "
+        "from marts.fct_account_milestones where journey_stage = 'not_set_up' order by 1"
+    ).fetchall()
+    assert rows, "the test data has accounts not set up"
+    dashboard = (all_briefs / report.DASHBOARD_FILE).read_text("utf-8")
+    for account_id, done, total in rows:
+        text = visible_text((all_briefs / f"{account_id}.html").read_text("utf-8"))
+        assert f"Not set up: {done} of {total} setup steps done." in text
+        assert "every tracked step" in text
+        row = re.search(rf'<tr data-account="{account_id}".*?</tr>', dashboard, flags=re.S)
+        assert row and f"{done} of {total} setup steps done" in visible_text(row.group(0))
+
+
+def test_brief_for_one_account_goes_to_the_briefs_folder(accounts, tmp_path, monkeypatch):
+    monkeypatch.setenv("PULSE_TARGET", "duckdb")
+    monkeypatch.setenv("PULSE_EXPORT_DIR", str(tmp_path))
+    account_id = min(accounts)
+    assert main(["report", "--account", account_id, "--brief"]) == 0
+    assert sorted(p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("*")) == [
+        "briefs",
+        f"briefs/{account_id}.html",
+    ]
 
 
 def test_unknown_account_is_a_one_line_error(built_db, tmp_path, monkeypatch, capsys):
@@ -152,6 +322,7 @@ def test_one_account_report_shows_its_name_stage_and_users(accounts, tmp_path, m
     assert f'data-journey-stage="{stage}"' in text
     assert f'class="stage-current">{report.STAGE_LABELS[stage]}<' in text
     assert any(str(markupsafe.escape(e)) in text for e in account.emails)
+    assert _internal_words(text) - set(account.name.lower().split()) == set()
 
 
 def test_file_names_are_safe_and_unique():
@@ -160,6 +331,7 @@ def test_file_names_are_safe_and_unique():
     assert names["acc_000001"] == "acc_000001.html"
     assert len({n.casefold() for n in names.values()}) == len(ids)
     assert "index.html" not in {n.casefold() for n in names.values()}
+    assert report.report_filenames(["dashboard"])["dashboard"] != report.DASHBOARD_FILE
     for name in names.values():
         assert name.endswith(".html")
         assert "/" not in name and "\\" not in name and not name.startswith(".")

@@ -74,7 +74,8 @@ def test_a_run_does_every_step_and_writes_its_summary(site):
     # the later steps wrote what they write, from this run
     export = json.loads((site.exports / "generic" / "manifest.json").read_text())
     assert export["dbt_invocation_id"] == last_run[0]
-    assert (site.exports / "reports" / "index.html").exists()
+    assert (site.exports / "briefs" / "dashboard.html").exists()
+    assert (site.exports / "reports" / "acc_000001.html").exists()
     validation = json.loads((site.exports / "quality" / "validation.json").read_text())
     assert validation["success"] and validation["dbt_invocation_id"] == last_run[0]
 
