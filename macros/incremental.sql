@@ -2,7 +2,10 @@
     The incremental history models (fct_account_usage_daily, fct_account_health_daily) write
     one row per account and metric_date and stamp each row with _pulse_source_batch_at, the
     latest batch of their upstream model they were computed from. On an incremental run they
-    recompute the metric days from the earliest day their upstream rebuilt since then.
+    recompute the metric days from the earliest day their upstream rebuilt since then, and
+    end on as_of_date: after a run with an earlier as_of_date (rebuilding last week) the days
+    after it are deleted (pulse_delete_days_after_as_of, a post-hook), so the history always
+    ends on the as_of_date of the last run, whichever way it moved.
 -#}
 
 {#- CTEs previous_run and changed_days (incremental runs only; each ends with a comma). -#}
@@ -44,4 +47,12 @@ changed_days as (
     {%- else -%}
         {{ full_start }}
     {%- endif -%}
+{%- endmacro %}
+
+
+{#- Post-hook of the history models: delete the days after as_of_date (left by a run with a
+    later as_of_date). Nothing to delete on a full build or when as_of_date moved forward. -#}
+{% macro pulse_delete_days_after_as_of(date_column='metric_date') -%}
+    delete from {{ this }}
+    where {{ date_column }} > (select as_of_date from {{ ref('dim_report_window') }})
 {%- endmacro %}

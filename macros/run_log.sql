@@ -4,11 +4,9 @@
 
     - on-run-start (pulse_run_log_start): first the settings check (pulse_check_settings), then a
       row with status 'running': invocation id, command, start, the raw path, timezone,
-      window_days, raw contract version, as_of_date (empty when unset), whether it is a
-      --full-refresh, and vars_json: every var dbt_project.yml declares with its value in this
-      invocation (--vars applied), as JSON. `pulse validate` renders the var-dependent test
-      arguments with these values. as_of_date counts as a setting: the incremental history
-      models hold the days up to the as_of_date they were built with.
+      window_days, raw contract version, whether it is a --full-refresh, and vars_json: every
+      var dbt_project.yml declares with its value in this invocation (--vars applied), as JSON.
+      `pulse validate` renders the var-dependent test arguments with these values.
     - on-run-end (pulse_on_run_end): that row gets its end, status success or error and counts.
 
     A build killed part-way (SIGKILL, power loss) leaves its row 'running' with no end:
@@ -31,7 +29,7 @@
     {#- columns added after the first version of the table: migrate an existing one in place -#}
     {%- for column, type in [('raw_path', 'varchar(1000)'), ('timezone', 'varchar(100)'),
                              ('window_days', 'varchar(20)'), ('contract_version', 'varchar(20)'),
-                             ('as_of_date', 'varchar(40)'), ('vars_json', 'text')] -%}
+                             ('vars_json', 'text')] -%}
         {% do run_query('alter table ' ~ relation ~ ' add column if not exists ' ~ column ~ ' ' ~ type) %}
     {%- endfor -%}
 {% endmacro %}
@@ -44,7 +42,6 @@
         'timezone': var('timezone') | string,
         'window_days': var('window_days') | string,
         'contract_version': pulse_raw_contract_version() | string,
-        'as_of_date': (var('as_of_date', none) or '') | string,
     }) }}
 {% endmacro %}
 
@@ -71,10 +68,10 @@
 -#}
 {% macro pulse_check_settings() %}
     {%- set labels = {'raw_path': 'raw path', 'timezone': 'timezone', 'window_days': 'window_days',
-                      'contract_version': 'raw contract version', 'as_of_date': 'as_of_date'} -%}
+                      'contract_version': 'raw contract version'} -%}
     {%- set now = pulse_run_settings() -%}
     {%- set last = run_query(
-        'select raw_path, timezone, window_days, contract_version, as_of_date from ' ~ pulse_run_log_relation()
+        'select raw_path, timezone, window_days, contract_version from ' ~ pulse_run_log_relation()
         ~ " where status = 'success' and finished_at is not null and command in ('run', 'build')"
         ~ ' order by finished_at desc limit 1'
     ) -%}
@@ -86,7 +83,7 @@
         {%- set before = last.rows[0][key] -%}
         {#- null: logged before the settings were recorded; nothing to compare with -#}
         {%- if before is not none and (before | string) != now[key] -%}
-            {% do changes.append(labels[key] ~ ' changed from ' ~ (before or 'unset') ~ ' to ' ~ (now[key] or 'unset')) %}
+            {% do changes.append(labels[key] ~ ' changed from ' ~ before ~ ' to ' ~ now[key]) %}
         {%- endif -%}
     {%- endfor -%}
     {%- if changes -%}
@@ -106,13 +103,13 @@
         {% do pulse_check_settings() %}
         {% do run_query(
             'insert into ' ~ pulse_run_log_relation() ~ ' (invocation_id, command, started_at, status,'
-            ~ ' is_full_refresh, raw_path, timezone, window_days, contract_version, as_of_date, vars_json)'
+            ~ ' is_full_refresh, raw_path, timezone, window_days, contract_version, vars_json)'
             ~ ' values ('
             ~ pulse_quote(invocation_id) ~ ', ' ~ pulse_quote(flags.WHICH) ~ ', '
             ~ pulse_run_started_at() ~ ", 'running', " ~ ('true' if flags.FULL_REFRESH else 'false') ~ ', '
             ~ pulse_quote(settings.raw_path) ~ ', ' ~ pulse_quote(settings.timezone) ~ ', '
             ~ pulse_quote(settings.window_days) ~ ', ' ~ pulse_quote(settings.contract_version) ~ ', '
-            ~ pulse_quote(settings.as_of_date) ~ ', ' ~ pulse_quote(pulse_run_vars_json()) ~ ')'
+            ~ pulse_quote(pulse_run_vars_json()) ~ ')'
         ) %}
         {% if target.type == 'postgres' %}{% do run_query('commit') %}{% endif %}
     {%- endif -%}

@@ -1,6 +1,6 @@
 {#-
-    Every valid NPS response: one row per response, with the local calendar day it was given
-    on and its category (var nps_promoter_min_score / nps_passive_min_score). The NPS trend
+    Every valid NPS response given on or before as_of_date: one row per response, with the local
+    calendar day it was given on and its category (var nps_promoter_min_score / nps_passive_min_score). The NPS trend
     (semantic layer metric nps: NPS of the responses given in a day, week or month) reads it;
     the as-of NPS (each visitor's latest response in the lookback) is fct_nps / fct_nps_scores.
 -#}
@@ -12,23 +12,31 @@ responses as (
 
 ),
 
+report_window as (
+
+    select * from {{ ref('dim_report_window') }}
+
+),
+
 final as (
 
     select
-        response_id,
-        visitor_id,
-        account_id,
-        score,
+        responses.response_id,
+        responses.visitor_id,
+        responses.account_id,
+        responses.score,
         case
-            when score >= {{ var('nps_promoter_min_score') }} then 'promoter'
-            when score >= {{ var('nps_passive_min_score') }} then 'passive'
+            when responses.score >= {{ var('nps_promoter_min_score') }} then 'promoter'
+            when responses.score >= {{ var('nps_passive_min_score') }} then 'passive'
             else 'detractor'
         end as nps_category,
-        score >= {{ var('nps_promoter_min_score') }} as is_promoter,
-        score < {{ var('nps_passive_min_score') }} as is_detractor,
-        responded_at,
-        cast({{ pulse_local_timestamp('responded_at') }} as date) as responded_date
+        responses.score >= {{ var('nps_promoter_min_score') }} as is_promoter,
+        responses.score < {{ var('nps_passive_min_score') }} as is_detractor,
+        responses.responded_at,
+        cast({{ pulse_local_timestamp('responses.responded_at') }} as date) as responded_date
     from responses
+    cross join report_window
+    where cast({{ pulse_local_timestamp('responses.responded_at') }} as date) <= report_window.as_of_date
 
 )
 

@@ -16,6 +16,7 @@
     unique_key='metric_date',
     partition_by=pulse_partition_by('metric_date'),
     on_schema_change='fail',
+    post_hook="{{ pulse_delete_days_after_as_of('metric_date') }}",
 ) }}
 {%- set window_days = pulse_window_days() -%}
 
