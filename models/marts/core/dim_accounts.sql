@@ -34,8 +34,8 @@ final as (
         accounts.industry,
         accounts.region,
         accounts.csm_owner,
-        accounts.arr_usd,
-        accounts.seats_purchased,
+        cast(accounts.arr_usd as {{ pulse_type('double') }}) as arr_usd,
+        cast(accounts.seats_purchased as {{ pulse_type('bigint') }}) as seats_purchased,
         coalesce(known_visitors.count_known_visitors, 0) as count_known_visitors,
         case
             when accounts.seats_purchased is null then null
