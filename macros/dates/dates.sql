@@ -37,17 +37,17 @@
 {%- endmacro %}
 
 
-{#- Whole days from start_date to end_date (end - start), as an integer. -#}
+{#- Whole days from start_date to end_date (end - start), as a bigint. -#}
 {% macro pulse_days_between(start_date, end_date) -%}
     {{ return(adapter.dispatch('pulse_days_between', 'customer_pulse')(start_date, end_date)) }}
 {%- endmacro %}
 
 {% macro default__pulse_days_between(start_date, end_date) -%}
-    cast(cast({{ end_date }} as date) - cast({{ start_date }} as date) as integer)
+    cast(cast({{ end_date }} as date) - cast({{ start_date }} as date) as {{ pulse_type('bigint') }})
 {%- endmacro %}
 
 {% macro spark__pulse_days_between(start_date, end_date) -%}
-    datediff(cast({{ end_date }} as date), cast({{ start_date }} as date))
+    cast(datediff(cast({{ end_date }} as date), cast({{ start_date }} as date)) as {{ pulse_type('bigint') }})
 {%- endmacro %}
 
 

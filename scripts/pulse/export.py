@@ -5,6 +5,8 @@
 - CSV: RFC 4180, UTF-8, header row, ISO-8601 dates and timestamps (UTC), stable row order;
   a text value that begins with =, +, -, @, a tab or a carriage return is prefixed with a
   single quote so a spreadsheet never reads it as a formula.
+- Parquet: each column has the type of its mart column (the marts' enforced contracts), not
+  a type guessed from the rows: the schema is the same whatever the data (nulls included).
 - Atomic: a run writes a new version folder, then switches the `<profile>` link to it in
   one rename. A run that fails or is killed leaves the previous export as it was.
 - `manifest.json` lists every file (rows, SHA-256), the as_of_date, the dbt run and when.
@@ -27,12 +29,13 @@ import shutil
 import sys
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
 import yaml
 
 from pulse import paths, warehouse
@@ -41,6 +44,20 @@ from pulse.errors import PulseError, Refused
 PROFILE_DIR = Path(__file__).with_name("export_profiles")
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 KEEP_VERSIONS = 2  # the current export and the one before it
+
+# The Parquet type of each mart column type (var pulse_types), as DuckDB and PostgreSQL name
+# it in information_schema. Timestamps are UTC without a time zone, as in the marts.
+PARQUET_TYPES = {
+    "bigint": pa.int64(),
+    "double": pa.float64(),
+    "double precision": pa.float64(),
+    "date": pa.date32(),
+    "timestamp": pa.timestamp("us"),
+    "timestamp without time zone": pa.timestamp("us"),
+    "varchar": pa.string(),
+    "text": pa.string(),
+    "boolean": pa.bool_(),
+}
 
 
 # ------------------------------------------------------------------------------------------
@@ -124,8 +141,6 @@ def csv_value(value: Any) -> str:
     if isinstance(value, str):
         return neutralise(value)
     # numbers are written as numbers: a negative number is not a formula
-    if isinstance(value, Decimal):
-        return "" if value.is_nan() else format(value.normalize(), "f")
     if isinstance(value, numbers.Integral):
         return str(int(value))
     if isinstance(value, numbers.Real):
@@ -169,8 +184,24 @@ def write_csv(frame: pd.DataFrame, path: Path) -> None:
         os.fsync(handle.fileno())
 
 
-def write_parquet(frame: pd.DataFrame, path: Path) -> None:
-    frame.to_parquet(path, index=False)
+def parquet_schema(spec: ExportSpec, column_types: dict[str, str]) -> pa.Schema:
+    """The Parquet schema of one export: each output column typed as its mart column."""
+    mapping = spec.columns or {name: name for name in column_types}
+    fields = []
+    for out, column in mapping.items():
+        data_type = column_types[column].lower()
+        if data_type not in PARQUET_TYPES:
+            raise PulseError(
+                f"export {spec.name}: {spec.model}.{column} is {column_types[column]}, not a mart "
+                "type (bigint, double, date, timestamp, varchar, boolean)"
+            )
+        fields.append(pa.field(out, PARQUET_TYPES[data_type]))
+    return pa.schema(fields)
+
+
+def write_parquet(frame: pd.DataFrame, path: Path, schema: pa.Schema) -> None:
+    table = pa.Table.from_pandas(frame, schema=schema, preserve_index=False)
+    pq.write_table(table.replace_schema_metadata(None), path)
 
 
 def sha256(path: Path) -> str:
@@ -295,6 +326,16 @@ def trigger_events(
 # ------------------------------------------------------------------------------------------
 # The export
 # ------------------------------------------------------------------------------------------
+def _column_types(wh: warehouse.Warehouse, model: str) -> dict[str, str]:
+    """Column name -> type name of a mart, in column order."""
+    frame = wh.query(
+        "select column_name, data_type from information_schema.columns "
+        "where table_schema = ? and table_name = ? order by ordinal_position",
+        [warehouse.MART_SCHEMA, model],
+    )
+    return dict(zip(frame["column_name"], frame["data_type"], strict=True))
+
+
 def _switch_link(link: Path, target_name: str) -> None:
     """Point `link` (a symlink in the same folder) at target_name in one atomic rename."""
     if link.exists() and not link.is_symlink():
@@ -352,6 +393,7 @@ def export(
         if missing:
             raise PulseError(f"mart(s) not built: {', '.join(missing)} (run `make build`)")
         frames = {model: wh.read_table(model) for model in sorted(needed)}
+        column_types = {model: _column_types(wh, model) for model in sorted(needed)}
 
     problems = gate_problems(export_dir, last_run)
     if problems and not force:
@@ -377,7 +419,7 @@ def export(
             if fmt == "csv":
                 write_csv(frame, out)
             else:
-                write_parquet(frame, out)
+                write_parquet(frame, out, parquet_schema(spec, column_types[spec.model]))
             files.append(
                 {
                     "export": spec.name,

@@ -45,7 +45,7 @@ feature_groups as (
         max(as_of_date) as as_of_date,
         count(distinct account_id) as count_accounts_in_peer_group,
         count(distinct case when is_used_last_30_days then account_id end) as count_accounts_using,
-        sum(count_clicks_last_30_days) as count_clicks_last_30_days
+        cast(sum(count_clicks_last_30_days) as {{ pulse_type('bigint') }}) as count_clicks_last_30_days
     from account_benchmarks
     group by feature_id, peer_group
 

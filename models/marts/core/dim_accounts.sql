@@ -76,8 +76,8 @@ final as (
         existing.industry,
         existing.region,
         existing.csm_owner,
-        existing.arr_usd,
-        existing.seats_purchased,
+        cast(existing.arr_usd as {{ pulse_type('double') }}) as arr_usd,
+        cast(existing.seats_purchased as {{ pulse_type('bigint') }}) as seats_purchased,
         coalesce(known_visitors.count_known_visitors, 0) as count_known_visitors,
         case
             when existing.seats_purchased is null then null

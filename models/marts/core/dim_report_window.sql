@@ -40,7 +40,7 @@ final as (
         {{ pulse_add_days('as_of_date', -pulse_window_days()) }} as previous_window_end_date,
         {{ pulse_month_start(pulse_add_days(pulse_month_start('as_of_date'), -1)) }} as last_complete_month_start_date,
         {{ pulse_add_days(pulse_month_start('as_of_date'), -1) }} as last_complete_month_end_date,
-        {{ pulse_window_days() }} as window_days,
+        cast({{ pulse_window_days() }} as {{ pulse_type('bigint') }}) as window_days,
         '{{ var("timezone") }}' as timezone,
         first_activity_date,
         last_activity_date

@@ -46,7 +46,8 @@ champions as (
     select
         visitor_usage.account_id,
         count(*) as count_champions,
-        sum(case when visitor_usage.is_active_last_30_days then 1 else 0 end) as count_active_champions,
+        cast(sum(case when visitor_usage.is_active_last_30_days then 1 else 0 end) as {{ pulse_type('bigint') }})
+            as count_active_champions,
         sum(
             case
                 when not visitor_usage.is_active_last_30_days and visitor_usage.first_active_date is not null

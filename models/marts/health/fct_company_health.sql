@@ -23,9 +23,12 @@ companies as (
             as arr_weighted_score_sum,
         sum(case when health_score is not null and arr_usd > 0 then arr_usd end) as arr_of_scored_accounts,
         avg(health_score) as mean_health_score,
-        sum(case when health_band = 'healthy' then 1 else 0 end) as count_healthy_accounts,
-        sum(case when health_band = 'neutral' then 1 else 0 end) as count_neutral_accounts,
-        sum(case when health_band = 'at_risk' then 1 else 0 end) as count_at_risk_accounts
+        cast(sum(case when health_band = 'healthy' then 1 else 0 end) as {{ pulse_type('bigint') }})
+            as count_healthy_accounts,
+        cast(sum(case when health_band = 'neutral' then 1 else 0 end) as {{ pulse_type('bigint') }})
+            as count_neutral_accounts,
+        cast(sum(case when health_band = 'at_risk' then 1 else 0 end) as {{ pulse_type('bigint') }})
+            as count_at_risk_accounts
     from account_health
     group by company_id
 

@@ -75,7 +75,7 @@ final as (
         signals.breadth_pct,
         signals.depth_pct,
         signals.frequency,
-        signals.account_nps as visitor_nps,
+        cast(signals.account_nps as {{ pulse_type('double') }}) as visitor_nps,
         scores.breadth_score,
         scores.breadth_contribution,
         scores.depth_score,

@@ -148,8 +148,8 @@ maturity as (
 
     select
         account_id,
-        sum(case when is_basic then 1 else 0 end) as count_basic_categories,
-        sum(case when is_mature then 1 else 0 end) as count_mature_categories
+        cast(sum(case when is_basic then 1 else 0 end) as {{ pulse_type('bigint') }}) as count_basic_categories,
+        cast(sum(case when is_mature then 1 else 0 end) as {{ pulse_type('bigint') }}) as count_mature_categories
     from category_maturity
     group by account_id
 

@@ -54,9 +54,12 @@ stages as (
 counts as (
 
     select
-        stages.stage_order,
+        cast(stages.stage_order as {{ pulse_type('bigint') }}) as stage_order,
         stages.journey_stage,
-        sum(case when milestones.journey_stage = stages.journey_stage then 1 else 0 end) as count_accounts
+        cast(
+            sum(case when milestones.journey_stage = stages.journey_stage then 1 else 0 end)
+            as {{ pulse_type('bigint') }}
+        ) as count_accounts
     from stages
     left join milestones
         on stages.journey_stage = milestones.journey_stage

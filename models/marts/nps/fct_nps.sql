@@ -117,7 +117,7 @@ final as (
         visitor_scores.role,
         visitor_scores.as_of_date,
         visitor_scores.response_id,
-        visitor_scores.score,
+        cast(visitor_scores.score as {{ pulse_type('bigint') }}) as score,
         visitor_scores.comment,
         visitor_scores.responded_at,
         visitor_scores.nps_category,

@@ -30,11 +30,11 @@ account_visitors as (
     select
         account_id,
         activity_date,
-        sum(case when is_active then 1 else 0 end) as count_active_visitors,
-        sum(count_events) as count_events,
-        sum(count_activity_events) as count_activity_events,
-        sum(active_minutes) as active_minutes,
-        sum(count_feature_clicks) as count_feature_clicks
+        cast(sum(case when is_active then 1 else 0 end) as {{ pulse_type('bigint') }}) as count_active_visitors,
+        cast(sum(count_events) as {{ pulse_type('bigint') }}) as count_events,
+        cast(sum(count_activity_events) as {{ pulse_type('bigint') }}) as count_activity_events,
+        cast(sum(active_minutes) as {{ pulse_type('bigint') }}) as active_minutes,
+        cast(sum(count_feature_clicks) as {{ pulse_type('bigint') }}) as count_feature_clicks
     from visitor_days
     group by account_id, activity_date
 

@@ -109,9 +109,9 @@ account_day_totals as (
         account_id,
         activity_date,
         count(*) as count_active_visitors,
-        sum(active_minutes) as active_minutes,
-        sum(count_activity_events) as count_activity_events,
-        sum(count_feature_clicks) as count_feature_clicks
+        cast(sum(active_minutes) as {{ pulse_type('bigint') }}) as active_minutes,
+        cast(sum(count_activity_events) as {{ pulse_type('bigint') }}) as count_activity_events,
+        cast(sum(count_feature_clicks) as {{ pulse_type('bigint') }}) as count_feature_clicks
     from active_visitor_days
     group by account_id, activity_date
 
@@ -141,11 +141,11 @@ rolling as (
     select
         account_id,
         date_day as metric_date,
-        sum(is_active_day) over rolling_window as count_active_days,
-        sum(count_active_visitors) over rolling_window as count_visitor_days,
-        sum(active_minutes) over rolling_window as active_minutes,
-        sum(count_activity_events) over rolling_window as count_activity_events,
-        sum(count_feature_clicks) over rolling_window as count_feature_clicks
+        cast(sum(is_active_day) over rolling_window as {{ pulse_type('bigint') }}) as count_active_days,
+        cast(sum(count_active_visitors) over rolling_window as {{ pulse_type('bigint') }}) as count_visitor_days,
+        cast(sum(active_minutes) over rolling_window as {{ pulse_type('bigint') }}) as active_minutes,
+        cast(sum(count_activity_events) over rolling_window as {{ pulse_type('bigint') }}) as count_activity_events,
+        cast(sum(count_feature_clicks) over rolling_window as {{ pulse_type('bigint') }}) as count_feature_clicks
     from daily
     window rolling_window as (
         partition by account_id order by date_day rows between {{ window_days - 1 }} preceding and current row

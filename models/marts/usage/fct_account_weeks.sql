@@ -70,8 +70,8 @@ weekly_visitors as (
         week_start_date,
         count(distinct visitor_id) as count_active_visitors,
         count(distinct activity_date) as count_active_days,
-        sum(active_minutes) as active_minutes,
-        sum(count_activity_events) as count_activity_events
+        cast(sum(active_minutes) as {{ pulse_type('bigint') }}) as active_minutes,
+        cast(sum(count_activity_events) as {{ pulse_type('bigint') }}) as count_activity_events
     from visitor_days
     group by account_id, week_start_date
 
@@ -83,7 +83,7 @@ weekly_features as (
         account_id,
         week_start_date,
         count(distinct feature_id) as count_features_used,
-        sum(count_clicks) as count_feature_clicks
+        cast(sum(count_clicks) as {{ pulse_type('bigint') }}) as count_feature_clicks
     from feature_days
     group by account_id, week_start_date
 

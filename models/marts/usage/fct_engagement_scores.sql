@@ -200,31 +200,37 @@ growth as (
     select
         visitor_windows.engagement_scope,
         visitor_windows.scope_id,
-        sum(
-            case
-                when
-                    visitor_windows.is_active_in_window = 1
-                    and first_activity.first_active_date >= report_window.window_start_date
-                    then 1
-                else 0
-            end
+        cast(
+            sum(
+                case
+                    when
+                        visitor_windows.is_active_in_window = 1
+                        and first_activity.first_active_date >= report_window.window_start_date
+                        then 1
+                    else 0
+                end
+            ) as {{ pulse_type('bigint') }}
         ) as count_new_visitors,
-        sum(
-            case
-                when
-                    visitor_windows.is_active_in_window = 1
-                    and visitor_windows.is_active_in_previous_window = 0
-                    and first_activity.first_active_date < report_window.previous_window_start_date
-                    then 1
-                else 0
-            end
+        cast(
+            sum(
+                case
+                    when
+                        visitor_windows.is_active_in_window = 1
+                        and visitor_windows.is_active_in_previous_window = 0
+                        and first_activity.first_active_date < report_window.previous_window_start_date
+                        then 1
+                    else 0
+                end
+            ) as {{ pulse_type('bigint') }}
         ) as count_recovered_visitors,
-        sum(
-            case
-                when visitor_windows.is_active_in_previous_window = 1 and visitor_windows.is_active_in_window = 0
-                    then 1
-                else 0
-            end
+        cast(
+            sum(
+                case
+                    when visitor_windows.is_active_in_previous_window = 1 and visitor_windows.is_active_in_window = 0
+                        then 1
+                    else 0
+                end
+            ) as {{ pulse_type('bigint') }}
         ) as count_dropped_visitors
     from visitor_windows
     inner join first_activity

@@ -76,8 +76,10 @@ activity as (
         cohort_type,
         member_id,
         cohort_start_date,
-        cast(floor({{ pulse_days_between('cohort_start_date', 'period_start_date') }} / 7.0) as integer)
-            as period_number
+        cast(
+            floor({{ pulse_days_between('cohort_start_date', 'period_start_date') }} / 7.0)
+            as {{ pulse_type('bigint') }}
+        ) as period_number
     from visitor_activity
 
     union all
@@ -89,7 +91,7 @@ activity as (
         cast(
             (extract(year from period_start_date) - extract(year from cohort_start_date)) * 12
             + extract(month from period_start_date) - extract(month from cohort_start_date)
-            as integer
+            as {{ pulse_type('bigint') }}
         ) as period_number
     from account_activity
 
@@ -124,7 +126,7 @@ cohort_periods as (
         cohort_sizes.cohort_type,
         cohort_sizes.cohort_start_date,
         cohort_sizes.cohort_size,
-        periods.n as period_number,
+        cast(periods.n as {{ pulse_type('bigint') }}) as period_number,
         case
             when cohort_sizes.cohort_type = 'visitor_weekly'
                 then {{ pulse_add_days('cohort_sizes.cohort_start_date', '7 * periods.n') }}

@@ -35,9 +35,9 @@ aggregated as (
         account_id,
         activity_date,
         count(*) as count_events,
-        sum(case when is_activity then 1 else 0 end) as count_activity_events,
+        cast(sum(case when is_activity then 1 else 0 end) as {{ pulse_type('bigint') }}) as count_activity_events,
         count(distinct case when is_activity then activity_minute end) as active_minutes,
-        sum(case when is_feature_click then 1 else 0 end) as count_feature_clicks,
+        cast(sum(case when is_feature_click then 1 else 0 end) as {{ pulse_type('bigint') }}) as count_feature_clicks,
         count(distinct case when is_feature_click then feature_id end) as count_features_used,
         count(distinct case when is_feature_click and is_core_feature then feature_id end)
             as count_core_features_used,

@@ -49,7 +49,7 @@ recent as (
     select
         feature_days.visitor_id,
         feature_days.feature_id,
-        sum(feature_days.count_clicks) as count_clicks,
+        cast(sum(feature_days.count_clicks) as {{ pulse_type('bigint') }}) as count_clicks,
         count(distinct feature_days.activity_date) as count_active_days,
         count(distinct feature_days.account_id) as count_accounts
     from feature_days

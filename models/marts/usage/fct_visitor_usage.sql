@@ -56,9 +56,9 @@ window_usage as (
     select
         visitor_id,
         count(distinct activity_date) as count_active_days,
-        sum(active_minutes) as active_minutes,
-        sum(count_activity_events) as count_activity_events,
-        sum(count_feature_clicks) as count_feature_clicks
+        cast(sum(active_minutes) as {{ pulse_type('bigint') }}) as active_minutes,
+        cast(sum(count_activity_events) as {{ pulse_type('bigint') }}) as count_activity_events,
+        cast(sum(count_feature_clicks) as {{ pulse_type('bigint') }}) as count_feature_clicks
     from window_days
     group by visitor_id
 
