@@ -206,6 +206,8 @@ def csv_text(frame: pd.DataFrame, escape: str = "quote") -> str:
 
 def write_parquet(frame: pd.DataFrame, path: Path) -> None:
     frame.to_parquet(path, index=False)
+    with path.open("rb") as handle:  # on disk before the version is published, like the CSV
+        os.fsync(handle.fileno())
 
 
 def sha256(path: Path) -> str:
