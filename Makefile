@@ -33,7 +33,7 @@ TEST_GENERATE := --accounts 40 --days 120 --seed 7 --bad-row-rate 0.02
 DBT := $(BIN)/dbt
 PULSE := $(BIN)/pulse
 
-.PHONY: help install build generate dbt-build validate publish export report test lint test-python test-dbt test-postgres clean browser
+.PHONY: help install build generate dbt-build validate publish export report notify test lint test-python test-dbt test-postgres clean browser
 
 help:
 	@echo "make build          install, sample data (only into an empty data/raw), dbt build, validate, publish, export, report"
@@ -84,9 +84,14 @@ export: install
 report: install
 	$(PULSE) report --all
 
+# the new trigger events posted to PULSE_WEBHOOK_URL (the last step of `pulse run` when it is set)
+notify: install
+	$(PULSE) notify
+
 # the main job is `pulse run` (what a scheduler runs): the lock once around generate,
-# dbt build, validate, publish, export and report; it stops at the first failed step and writes
-# PULSE_EXPORT_DIR/run_summary.json. VARS, FULL_REFRESH and DBT_ARGS as for dbt-build.
+# dbt build, validate, publish, export, report and notify (only with PULSE_WEBHOOK_URL); it
+# stops at the first failed step and writes PULSE_EXPORT_DIR/run_summary.json. VARS,
+# FULL_REFRESH and DBT_ARGS as for dbt-build.
 build: install
 	$(PULSE) run $(if $(VARS),--vars '$(VARS)') $(if $(FULL_REFRESH),--full-refresh) \
 		$(if $(DBT_ARGS),--dbt-args '$(DBT_ARGS)')

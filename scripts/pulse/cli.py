@@ -110,6 +110,32 @@ def _cmd_report(args: argparse.Namespace) -> int:
     return run_cli(args)
 
 
+def _cmd_notify(args: argparse.Namespace) -> int:
+    from pulse.notify import run_cli
+
+    return run_cli(args)
+
+
+def _non_negative(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"expected a number >= 0, got {value}")
+    return value
+
+
+def _count(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"expected a whole number >= 0, got {value}")
+    return value
+
+
 def _cmd_publish(args: argparse.Namespace) -> int:
     from pulse.publish import run_cli
 
@@ -133,7 +159,7 @@ def _cmd_locked(args: argparse.Namespace) -> int:
 
 # commands that write (exports, reports, quality results) from the database: one at a time,
 # and never while a build holds it (see pulse.lock)
-LOCKED_COMMANDS = ("validate", "publish", "export", "report")
+LOCKED_COMMANDS = ("validate", "publish", "export", "report", "notify")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -237,6 +263,33 @@ def build_parser() -> argparse.ArgumentParser:
     )
     export.set_defaults(func=_cmd_export)
 
+    notify = sub.add_parser(
+        "notify",
+        help="post each new trigger event as JSON to a webhook (once, retried, never lost)",
+        description="Compare the trigger lists (mart rpt_trigger_states) with the last run, queue "
+        "every change in the build database (schema pulse_notifications) and post each queued "
+        "event not yet delivered to the webhook, with an Idempotency-Key header; retried with "
+        "exponential back-off; what still fails is sent by the next run (exit 1). The first run "
+        "sets the baseline.",
+    )
+    notify.add_argument(
+        "--webhook-url", default=None, metavar="URL", help="the hook (default: $PULSE_WEBHOOK_URL)"
+    )
+    notify.add_argument(
+        "--retries", type=_count, default=3, help="retries per event after the first post (3)"
+    )
+    notify.add_argument(
+        "--backoff",
+        type=_non_negative,
+        default=1.0,
+        metavar="SECONDS",
+        help="first wait before a retry, doubled each time (1)",
+    )
+    notify.add_argument(
+        "--timeout", type=_non_negative, default=10.0, metavar="SECONDS", help="per request (10)"
+    )
+    notify.set_defaults(func=_cmd_notify)
+
     publish = sub.add_parser(
         "publish",
         help="copy the marts into the DuckDB file BI tools read (PULSE_SERVE_PATH), atomically",
@@ -252,7 +305,7 @@ def build_parser() -> argparse.ArgumentParser:
     run = sub.add_parser(
         "run",
         help="the scheduled job: lock, generate (if needed), dbt build, validate, publish, "
-        "export, report",
+        "export, report, notify (when PULSE_WEBHOOK_URL is set)",
         description="Hold the build lock and run, stopping at the first failure: "
         + ", ".join(STEPS)
         + ". Writes PULSE_EXPORT_DIR/run_summary.json; exit 1 naming the failed step, 75 when "

@@ -4,27 +4,39 @@
   generic, gainsight, salesforce, hubspot, or your own file).
 - CSV: RFC 4180, UTF-8, header row, ISO-8601 dates and timestamps (UTC), stable row order;
   a text value that begins with =, +, -, @, a tab or a carriage return is prefixed with a
-  single quote so a spreadsheet never reads it as a formula.
+  single quote so a spreadsheet never reads it as a formula (profile key `formula_escape`:
+  `quote`, the default; `strip` removes those characters; `none` leaves the text as it is,
+  for API imports that never pass through a spreadsheet).
 - Parquet: each column has the type of its mart column (the marts' enforced contracts), not
   a type guessed from the rows: the schema is the same whatever the data (nulls included).
 - Atomic: a run writes a new version folder, then switches the `<profile>` link to it in
   one rename. A run that fails or is killed leaves the previous export as it was.
+- Merging: a run that writes only some files (`--select`) or another format carries the other
+  files of the current version into the new one (hard links, else copies), so the `<profile>`
+  folder always holds every file of the profile; each manifest entry says when and from
+  which dbt run its file was written.
+- Retention: versions older than PULSE_RETENTION_DAYS (30) are removed (the current one and
+  the one before it are always kept), and so are trigger event files.
 - `manifest.json` lists every file (rows, SHA-256), the as_of_date, the dbt run and when.
 - Quality gate: refuses when the last dbt run never finished (killed: marts half old, half
   new), the last `pulse validate` failed or validated an older dbt run, or the last dbt run
   failed (marts older than it); `--force` overrides and says so (in the manifest).
-- `--triggers`: the changes since the previous export as one event per change. The trigger
-  state (the next export's baseline) is written only after the export link has switched.
+- `--triggers`: the changes of the trigger lists (mart rpt_trigger_states, see pulse.triggers)
+  since the previous export, one event per change, in triggers/events-<time>.csv (only when
+  there is one) and latest.csv (the last events written). The trigger state (the next
+  export's baseline) is written only after the export link has switched.
 """
 
 from __future__ import annotations
 
 import csv
 import hashlib
+import io
 import json
 import math
 import numbers
 import os
+import re
 import shutil
 import sys
 from dataclasses import dataclass, field
@@ -38,12 +50,14 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import yaml
 
-from pulse import paths, warehouse
+from pulse import files, paths, warehouse
+from pulse import triggers as trigger_lists
 from pulse.errors import PulseError, Refused
 
 PROFILE_DIR = Path(__file__).with_name("export_profiles")
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
-KEEP_VERSIONS = 2  # the current export and the one before it
+FORMULA_ESCAPES = ("quote", "strip", "none")
+KEEP_VERSIONS = 2  # the current export and the one before it, whatever their age
 
 # The Parquet type of each mart column type (var pulse_types), as DuckDB and PostgreSQL name
 # it in information_schema. Timestamps are UTC without a time zone, as in the marts.
@@ -77,6 +91,7 @@ class Profile:
     name: str
     source: Path
     files: dict[str, ExportSpec] = field(default_factory=dict)
+    formula_escape: str = "quote"
 
 
 def load_profile(name_or_path: str) -> Profile:
@@ -97,7 +112,12 @@ def load_profile(name_or_path: str) -> Profile:
         raise PulseError(f"{path}: not valid YAML ({str(exc).splitlines()[0]})") from None
     if not isinstance(raw.get("files"), dict) or not raw["files"]:
         raise PulseError(f"{path}: a profile needs a `files:` mapping (see generic.yml)")
-    profile = Profile(name=str(raw.get("profile") or path.stem), source=path)
+    escape = str(raw.get("formula_escape") or "quote").strip().lower()
+    if escape not in FORMULA_ESCAPES:
+        raise PulseError(
+            f"{path}: formula_escape must be one of {', '.join(FORMULA_ESCAPES)}, got {escape!r}"
+        )
+    profile = Profile(name=str(raw.get("profile") or path.stem), source=path, formula_escape=escape)
     for export_name, spec in raw["files"].items():
         if not isinstance(spec, dict) or not spec.get("model"):
             raise PulseError(f"{path}: files.{export_name} needs a `model:`")
@@ -119,12 +139,17 @@ def load_profile(name_or_path: str) -> Profile:
 # ------------------------------------------------------------------------------------------
 # Values
 # ------------------------------------------------------------------------------------------
-def neutralise(text: str) -> str:
-    """Never let a spreadsheet read a text value as a formula."""
-    return "'" + text if text.startswith(FORMULA_PREFIXES) else text
+def neutralise(text: str, escape: str = "quote") -> str:
+    """Never let a spreadsheet read a text value as a formula: prefix a quote (`quote`), drop
+    the leading formula characters (`strip`) or, for API imports, leave it (`none`)."""
+    if escape == "none" or not text.startswith(FORMULA_PREFIXES):
+        return text
+    if escape == "strip":
+        return text.lstrip("".join(FORMULA_PREFIXES))
+    return "'" + text
 
 
-def csv_value(value: Any) -> str:
+def csv_value(value: Any, escape: str = "quote") -> str:
     """One value as CSV text: ISO-8601 for dates and timestamps, '' for null."""
     if value is None or value is pd.NaT or value is pd.NA:
         return ""
@@ -139,7 +164,7 @@ def csv_value(value: Any) -> str:
     if isinstance(value, bool | np.bool_):
         return "true" if value else "false"
     if isinstance(value, str):
-        return neutralise(value)
+        return neutralise(value, escape)
     # numbers are written as numbers: a negative number is not a formula
     if isinstance(value, numbers.Integral):
         return str(int(value))
@@ -153,7 +178,7 @@ def csv_value(value: Any) -> str:
             return ""
     except (TypeError, ValueError):
         pass
-    return neutralise(str(value))
+    return neutralise(str(value), escape)
 
 
 def shape(frame: pd.DataFrame, spec: ExportSpec) -> pd.DataFrame:
@@ -173,15 +198,25 @@ def shape(frame: pd.DataFrame, spec: ExportSpec) -> pd.DataFrame:
     return frame
 
 
-def write_csv(frame: pd.DataFrame, path: Path) -> None:
-    columns = list(frame.columns)
+def _write_rows(frame: pd.DataFrame, handle: Any, escape: str) -> None:
+    writer = csv.writer(handle, lineterminator="\r\n", quoting=csv.QUOTE_MINIMAL)
+    writer.writerow([neutralise(str(c), escape) for c in frame.columns])
+    for row in frame.itertuples(index=False, name=None):
+        writer.writerow([csv_value(v, escape) for v in row])
+
+
+def write_csv(frame: pd.DataFrame, path: Path, escape: str = "quote") -> None:
+    """frame as CSV at path (inside a version folder nobody reads yet), flushed to disk."""
     with path.open("w", encoding="utf-8", newline="") as handle:
-        writer = csv.writer(handle, lineterminator="\r\n", quoting=csv.QUOTE_MINIMAL)
-        writer.writerow([neutralise(str(c)) for c in columns])
-        for row in frame.itertuples(index=False, name=None):
-            writer.writerow([csv_value(v) for v in row])
+        _write_rows(frame, handle, escape)
         handle.flush()
         os.fsync(handle.fileno())
+
+
+def csv_text(frame: pd.DataFrame, escape: str = "quote") -> str:
+    buffer = io.StringIO(newline="")
+    _write_rows(frame, buffer, escape)
+    return buffer.getvalue()
 
 
 def parquet_schema(spec: ExportSpec, column_types: dict[str, str]) -> pa.Schema:
@@ -202,6 +237,8 @@ def parquet_schema(spec: ExportSpec, column_types: dict[str, str]) -> pa.Schema:
 def write_parquet(frame: pd.DataFrame, path: Path, schema: pa.Schema) -> None:
     table = pa.Table.from_pandas(frame, schema=schema, preserve_index=False)
     pq.write_table(table.replace_schema_metadata(None), path)
+    with path.open("rb") as handle:  # on disk before the version is published, like the CSV
+        os.fsync(handle.fileno())
 
 
 def sha256(path: Path) -> str:
@@ -210,12 +247,6 @@ def sha256(path: Path) -> str:
         for block in iter(lambda: handle.read(1 << 20), b""):
             digest.update(block)
     return digest.hexdigest()
-
-
-def write_json_atomic(path: Path, data: Any) -> None:
-    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    tmp.write_text(json.dumps(data, indent=2, default=str) + "\n", encoding="utf-8")
-    os.replace(tmp, path)
 
 
 # ------------------------------------------------------------------------------------------
@@ -255,72 +286,55 @@ def gate_problems(export_dir: Path, last_run: dict[str, Any] | None) -> list[str
 
 
 # ------------------------------------------------------------------------------------------
-# Triggers
+# Triggers (the lists are decided by the mart rpt_trigger_states; see pulse.triggers)
 # ------------------------------------------------------------------------------------------
-def trigger_state(frames: dict[str, pd.DataFrame]) -> dict[str, list[str]]:
-    """The sets the triggers compare between two exports, as sorted id lists."""
-
-    def ids(frame: pd.DataFrame | None, column: str, where: pd.Series | None = None) -> list[str]:
-        if frame is None or frame.empty:
-            return []
-        selected = frame if where is None else frame[where.fillna(False).astype(bool)]
-        return sorted({str(v) for v in selected[column].dropna()})
-
-    health = frames.get("fct_account_health")
-    milestones = frames.get("fct_account_milestones")
-    state = {
-        "at_risk_accounts": ids(
-            health, "account_id", None if health is None else health["health_band"] == "at_risk"
-        ),
-        "inactive_visitors": ids(frames.get("rpt_inactive_visitors"), "visitor_id"),
-        "review_request_candidates": ids(frames.get("rpt_review_requests"), "visitor_id"),
-    }
-    for flag, label in [
-        ("is_setup_complete", "set_up"),
-        ("is_activated", "activated"),
-        ("is_utilizing", "utilizing"),
-        ("is_mature", "mature"),
-    ]:
-        state[f"milestone_{label}"] = ids(
-            milestones, "account_id", None if milestones is None else milestones[flag]
-        )
-    return state
-
-
-TRIGGERS = [
-    # (state key, event when an id enters, event when it leaves, subject type)
-    ("at_risk_accounts", "account_entered_at_risk", "account_left_at_risk", "account"),
-    ("inactive_visitors", "visitor_became_inactive", None, "visitor"),
-    ("review_request_candidates", "promoter_became_review_candidate", None, "visitor"),
-    ("milestone_set_up", "milestone_reached_set_up", None, "account"),
-    ("milestone_activated", "milestone_reached_activated", None, "account"),
-    ("milestone_utilizing", "milestone_reached_utilizing", None, "account"),
-    ("milestone_mature", "milestone_reached_mature", None, "account"),
+TRIGGER_DIR = "triggers"
+STATE_FILE = "state.json"
+LATEST_FILE = "latest.csv"
+EVENT_COLUMNS = [
+    "event_id",
+    "event_type",
+    "subject_type",
+    "subject_id",
+    "as_of_date",
+    "detected_at",
+    "trigger_type",
+    "account_id",
+    "visitor_id",
 ]
+# trigger types whose members are visitors (only needed to read state files of older versions)
+_VISITOR_TRIGGERS = ("inactive_visitors", "review_request_candidates", "champion_risk")
 
 
-def trigger_events(
-    previous: dict[str, list[str]], current: dict[str, list[str]], as_of: str, detected_at: str
-) -> list[dict[str, str]]:
-    events = []
-    for key, entered, left, subject in TRIGGERS:
-        before, now = set(previous.get(key, [])), set(current.get(key, []))
-        for event_type, ids in [(entered, now - before), (left, before - now)]:
-            if event_type is None:
-                continue
-            for subject_id in sorted(ids):
-                event_id = hashlib.sha256(f"{event_type}|{subject_id}|{as_of}".encode()).hexdigest()
-                events.append(
-                    {
-                        "event_id": event_id[:32],
-                        "event_type": event_type,
-                        "subject_type": subject,
-                        "subject_id": subject_id,
-                        "as_of_date": as_of,
-                        "detected_at": detected_at,
-                    }
-                )
-    return events
+def state_members(state: dict[str, Any]) -> set[trigger_lists.Member]:
+    """The members a state.json holds: {"members": {type: [[account, visitor], ...]}}, or
+    the id lists of older versions ({"state": {type: [ids]}})."""
+    if isinstance(state.get("members"), dict):
+        return {
+            trigger_lists.Member(str(t), str(account), None if visitor is None else str(visitor))
+            for t, rows in state["members"].items()
+            for account, visitor in rows
+        }
+    members = set()
+    for trigger_type, ids in (state.get("state") or {}).items():
+        for subject in ids:
+            if trigger_type in _VISITOR_TRIGGERS:
+                members.add(trigger_lists.Member(trigger_type, "", str(subject)))
+            else:
+                members.add(trigger_lists.Member(trigger_type, str(subject), None))
+    return members
+
+
+def members_state(members: Any) -> dict[str, list[list[str | None]]]:
+    out: dict[str, list[list[str | None]]] = {}
+    for member in sorted(members, key=lambda m: (m.trigger_type, m.account_id, m.visitor_id or "")):
+        out.setdefault(member.trigger_type, []).append([member.account_id, member.visitor_id])
+    return out
+
+
+def events_frame(events: list[dict[str, Any]]) -> pd.DataFrame:
+    rows = [{**e, "event_id": e["idempotency_key"]} for e in events]
+    return pd.DataFrame(rows, columns=EVENT_COLUMNS)
 
 
 # ------------------------------------------------------------------------------------------
@@ -347,15 +361,77 @@ def _switch_link(link: Path, target_name: str) -> None:
     os.replace(tmp, link)
 
 
-def _prune_versions(versions: Path, profile: str, keep: set[str]) -> None:
-    found = sorted(versions.glob(f"{profile}-*"))
+def _version_folders(versions: Path, profile: str) -> list[Path]:
+    """This profile's version folders, oldest first (not those of a profile named `<profile>-x`)."""
+    pattern = re.compile(re.escape(profile) + r"-\d{8}T\d{6}\d{6}Z-\d+")
+    return sorted(p for p in versions.glob(f"{profile}-*") if pattern.fullmatch(p.name))
+
+
+def _prune_versions(versions: Path, profile: str, keep: set[str], days: int) -> list[Path]:
+    """Remove the finished versions older than `days` (never the newest KEEP_VERSIONS) and
+    the folders of runs that died before finishing. The removed folders."""
+    found = _version_folders(versions, profile)
     finished = [p for p in found if (p / "manifest.json").exists()]
-    for path in finished[:-KEEP_VERSIONS]:
-        if path.name not in keep:
-            shutil.rmtree(path, ignore_errors=True)
-    for path in found:  # folders of runs that died before finishing
-        if not (path / "manifest.json").exists() and path.name not in keep:
-            shutil.rmtree(path, ignore_errors=True)
+    protected = keep | {p.name for p in finished[-KEEP_VERSIONS:]}
+    removed = []
+    for path in found:
+        if path.name in protected:
+            continue
+        if path in finished and not files.expired(path / "manifest.json", days):
+            continue
+        shutil.rmtree(path, ignore_errors=True)
+        removed.append(path)
+    return removed
+
+
+def _entry_format(entry: dict[str, Any], manifest: dict[str, Any]) -> str:
+    return str(entry.get("format") or manifest.get("format") or Path(entry["file"]).suffix[1:])
+
+
+def _carry_over(
+    link: Path, version_dir: Path, profile: Profile, written: list[dict[str, Any]]
+) -> list[dict[str, Any]]:
+    """The files of the current version this run did not write again, linked into the new
+    version (a hard link, else a copy: published files are never changed in place), with
+    their manifest entries. Files of exports the profile no longer has are dropped."""
+    if not link.is_symlink():
+        return []
+    current = link.resolve()
+    try:
+        previous = json.loads((current / "manifest.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return []
+    names = {e["file"] for e in written}
+    pairs = {(e["export"], e["format"]) for e in written}
+    carried = []
+    for entry in previous.get("files") or []:
+        name = str(entry.get("file") or "")
+        if not name or Path(name).name != name or name in names:
+            continue
+        fmt = _entry_format(entry, previous)
+        if entry.get("export") not in profile.files or (entry["export"], fmt) in pairs:
+            continue
+        source = current / name
+        if not source.is_file():
+            continue
+        try:
+            os.link(source, version_dir / name)
+        except OSError:
+            shutil.copy2(source, version_dir / name)
+        carried.append(
+            {
+                **entry,
+                "format": fmt,
+                "as_of_date": entry.get("as_of_date", previous.get("as_of_date")),
+                "written_at": entry.get("written_at", previous.get("written_at")),
+                "dbt_invocation_id": entry.get(
+                    "dbt_invocation_id", previous.get("dbt_invocation_id")
+                ),
+                "carried_over": True,
+            }
+        )
+        names.add(name)
+    return carried
 
 
 def export(
@@ -378,11 +454,11 @@ def export(
         specs = [s for s in specs if s.name in select]
     export_dir = export_dir or paths.export_dir()
     export_dir.mkdir(parents=True, exist_ok=True)
+    retention = files.retention_days()
 
     needed = {s.model for s in specs} | {"dim_report_window"}
     if triggers:
-        needed |= {"fct_account_health", "fct_account_milestones"}
-        needed |= {"rpt_inactive_visitors", "rpt_review_requests"}
+        needed.add(trigger_lists.MODEL)
     with warehouse.connect() as wh:
         last_run = wh.last_dbt_run()
         unfinished = warehouse.never_finished(last_run)
@@ -405,47 +481,58 @@ def export(
     as_of = csv_value(window["as_of_date"].iloc[0]) if not window.empty else ""
     now = datetime.now(UTC)
     written_at = now.isoformat(timespec="seconds").replace("+00:00", "Z")
+    invocation = (last_run or {}).get("invocation_id")
 
     versions = export_dir / ".versions"
     versions.mkdir(exist_ok=True)
     version_name = f"{profile.name}-{now:%Y%m%dT%H%M%S%fZ}-{os.getpid()}"
     version_dir = versions / version_name
     version_dir.mkdir()
-    files = []
+    link = export_dir / profile.name
+    written = []
     try:
         for spec in specs:
             frame = shape(frames[spec.model], spec)
             out = version_dir / f"{spec.file}.{fmt}"
             if fmt == "csv":
-                write_csv(frame, out)
+                write_csv(frame, out, profile.formula_escape)
             else:
                 write_parquet(frame, out, parquet_schema(spec, column_types[spec.model]))
-            files.append(
+            written.append(
                 {
                     "export": spec.name,
                     "model": spec.model,
                     "file": out.name,
+                    "format": fmt,
                     "rows": len(frame),
                     "columns": list(frame.columns),
                     "bytes": out.stat().st_size,
                     "sha256": sha256(out),
+                    "as_of_date": as_of,
+                    "written_at": written_at,
+                    "dbt_invocation_id": invocation,
                 }
             )
             print(f"pulse export: {out.name}: {len(frame):,} rows", file=sys.stderr)
+        order = {name: i for i, name in enumerate(profile.files)}
+        entries = written + _carry_over(link, version_dir, profile, written)
+        entries.sort(key=lambda e: (order.get(e["export"], len(order)), e["file"]))
         manifest = {
             "profile": profile.name,
             "profile_file": str(profile.source),
             "format": fmt,
+            "formula_escape": profile.formula_escape,
+            "selected": [s.name for s in specs] if select else None,
             "as_of_date": as_of,
             "written_at": written_at,
-            "dbt_invocation_id": (last_run or {}).get("invocation_id"),
+            "dbt_invocation_id": invocation,
             "dbt_run_finished_at": (last_run or {}).get("finished_at"),
             "target": warehouse.target(),
             "forced": bool(problems),
             "gate_problems": problems,
-            "files": files,
+            "files": entries,
         }
-        write_json_atomic(version_dir / "manifest.json", manifest)
+        files.write_json_atomic(version_dir / "manifest.json", manifest)
     except BaseException:
         shutil.rmtree(version_dir, ignore_errors=True)
         raise
@@ -455,13 +542,12 @@ def export(
     # published: a failure before the switch leaves both as they were; a failure after the
     # switch but before the state is written makes the next export report these changes again
     # (same deterministic event_id: at least once, never lost).
-    pending = _compute_triggers(export_dir, frames, as_of) if triggers else None
-    link = export_dir / profile.name
+    pending = _compute_triggers(export_dir, frames) if triggers else None
     _switch_link(link, os.path.join(".versions", version_name))
-    events: list[dict[str, str]] = []
+    events: list[dict[str, Any]] = []
     if pending is not None:
-        events = _write_triggers(export_dir, pending, as_of, written_at)
-    _prune_versions(versions, profile.name, keep={version_name})
+        events = _write_triggers(export_dir, pending, as_of, now, retention)
+    _prune_versions(versions, profile.name, keep={version_name}, days=retention)
     manifest["path"] = str(link)
     manifest["trigger_events"] = len(events) if triggers else None
     return manifest
@@ -469,51 +555,64 @@ def export(
 
 @dataclass
 class PendingTriggers:
-    current: dict[str, list[str]]
-    previous: dict[str, list[str]]
+    current: dict[trigger_lists.Member, dict[str, Any]]
+    previous: set[trigger_lists.Member]
     baseline: bool
 
 
-def _compute_triggers(
-    export_dir: Path, frames: dict[str, pd.DataFrame], as_of: str
-) -> PendingTriggers:
-    """The trigger state of these marts and the baseline (state.json) to compare it with."""
-    state_file = export_dir / "triggers" / "state.json"
-    current = trigger_state(frames)
+def _compute_triggers(export_dir: Path, frames: dict[str, pd.DataFrame]) -> PendingTriggers:
+    """Today's trigger members and the baseline (state.json) to compare them with."""
+    state_file = export_dir / TRIGGER_DIR / STATE_FILE
+    current = trigger_lists.current_members(frames[trigger_lists.MODEL])
     if state_file.exists():
-        previous = json.loads(state_file.read_text(encoding="utf-8"))["state"]
-        return PendingTriggers(current, previous, baseline=False)
-    return PendingTriggers(current, current, baseline=True)  # the first export: no events
+        try:
+            state = json.loads(state_file.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            raise PulseError(
+                f"{state_file} is unreadable: remove it to set a new baseline"
+            ) from None
+        return PendingTriggers(current, state_members(state), baseline=False)
+    return PendingTriggers(current, set(current), baseline=True)  # the first export: no events
 
 
 def _write_triggers(
-    export_dir: Path, pending: PendingTriggers, as_of: str, detected_at: str
-) -> list[dict[str, str]]:
-    """Write the events since the baseline, then the new state (each file atomically)."""
-    folder = export_dir / "triggers"
+    export_dir: Path, pending: PendingTriggers, as_of: str, now: datetime, retention: int
+) -> list[dict[str, Any]]:
+    """Write the events since the baseline (a new events file and latest.csv, only when there
+    are some), then the new state; each file atomically. Then prune old event files."""
+    folder = export_dir / TRIGGER_DIR
     folder.mkdir(exist_ok=True)
-    events = trigger_events(pending.previous, pending.current, as_of, detected_at)
-    stamp = detected_at.replace(":", "").replace("-", "")
-    events_file = folder / f"events-{stamp}.csv"
-    tmp = folder / f".{events_file.name}.tmp-{os.getpid()}"
-    columns = ["event_id", "event_type", "subject_type", "subject_id", "as_of_date", "detected_at"]
-    write_csv(pd.DataFrame(events, columns=columns), tmp)
-    os.replace(tmp, events_file)
-    latest = folder / "latest.csv"
-    tmp_latest = folder / f".latest.csv.tmp-{os.getpid()}"
-    shutil.copyfile(events_file, tmp_latest)
-    os.replace(tmp_latest, latest)
-    write_json_atomic(
-        folder / "state.json",
+    detected_at = now.isoformat(timespec="seconds").replace("+00:00", "Z")
+    events = trigger_lists.diff(pending.previous, pending.current, as_of, detected_at)
+    if pending.baseline:
+        events = []
+    target = None
+    if events:
+        text = csv_text(events_frame(events))
+        target = folder / f"events-{now:%Y%m%dT%H%M%SZ}.csv"
+        if target.exists():  # two exports within one second
+            target = folder / f"events-{now:%Y%m%dT%H%M%S%fZ}.csv"
+        files.write_atomic(target, text)
+        files.write_atomic(folder / LATEST_FILE, text)
+    files.write_json_atomic(
+        folder / STATE_FILE,
         {
             "as_of_date": as_of,
             "written_at": detected_at,
             "baseline": pending.baseline,
-            "state": pending.current,
+            "members": members_state(pending.current),
         },
     )
-    label = "baseline set, no events" if pending.baseline else f"{len(events)} event(s)"
-    print(f"pulse export: triggers: {label} -> {events_file.name}", file=sys.stderr)
+    for old in sorted(folder.glob("events-*.csv")):
+        if old != target and files.expired(old, retention):
+            old.unlink(missing_ok=True)
+    if pending.baseline:
+        label = "baseline set, no events"
+    elif target is None:
+        label = "no new events"
+    else:
+        label = f"{len(events)} event(s) -> {target.name}"
+    print(f"pulse export: triggers: {label}", file=sys.stderr)
     return events
 
 
@@ -525,10 +624,13 @@ def run_cli(args: Any) -> int:
         triggers=args.triggers,
         force=args.force,
     )
-    total = sum(f["rows"] for f in manifest["files"])
+    new = [f for f in manifest["files"] if not f.get("carried_over")]
+    kept = len(manifest["files"]) - len(new)
+    total = sum(f["rows"] for f in new)
     print(
-        f"exported {len(manifest['files'])} file(s), {total:,} rows, as of "
+        f"exported {len(new)} file(s), {total:,} rows, as of "
         f"{manifest['as_of_date']} to {manifest['path']}"
+        + (f" ({kept} other file(s) kept)" if kept else "")
         + (" (FORCED past the quality gate)" if manifest["forced"] else "")
     )
     return 0

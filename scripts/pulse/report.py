@@ -30,7 +30,6 @@ import html
 import math
 import os
 import re
-import tempfile
 import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -44,6 +43,7 @@ from markupsafe import Markup
 
 from pulse import paths, warehouse
 from pulse.errors import PulseError
+from pulse.files import write_atomic
 from pulse.progress import Progress
 
 TEMPLATE_DIR = Path(__file__).resolve().parent / "templates"
@@ -1369,25 +1369,6 @@ def report_filenames(account_ids: Iterable[str]) -> dict[str, str]:
         taken.add(name.casefold())
         names[account_id] = name
     return names
-
-
-def _umask() -> int:
-    mask = os.umask(0o022)
-    os.umask(mask)
-    return mask
-
-
-def write_atomic(path: Path, text: str) -> None:
-    """Write text to path through a temporary file in the same folder and os.replace."""
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
-            handle.write(text)
-        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; a report is an ordinary file
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def write_text(path: Path, text: str) -> Path:

@@ -11,6 +11,9 @@ steps in order and stops at the first that fails:
     publish    the marts copied into the served file BI tools read (pulse publish)
     export     the CS tool exports with their triggers (pulse export --triggers)
     report     customer reports, CSM briefs and the dashboard (pulse report --all)
+    notify     the new trigger events posted to the webhook (pulse notify); skipped when
+               PULSE_WEBHOOK_URL is not set. Last, so an endpoint that is down fails the run
+               (the events stay queued for the next run) after everything else is written
 
 Each step is the same code as its own command (`pulse validate`, ...), called in this process;
 dbt runs as a child process that inherits the lock. PULSE_EXPORT_DIR/run_summary.json is
@@ -23,6 +26,7 @@ exit code is 1.
 from __future__ import annotations
 
 import argparse
+import os
 import shlex
 import signal
 import sys
@@ -36,7 +40,7 @@ from typing import Any
 from pulse import paths
 from pulse.errors import PulseError
 
-STEPS = ("generate", "load", "dbt-build", "validate", "publish", "export", "report")
+STEPS = ("generate", "load", "dbt-build", "validate", "publish", "export", "report", "notify")
 SUMMARY_FILE = "run_summary.json"
 
 
@@ -125,6 +129,7 @@ class Runner:
             "publish": self.publish,
             "export": lambda: _pulse(["export", "--triggers"]),
             "report": lambda: _pulse(["report", "--all"]),
+            "notify": lambda: _pulse(["notify"]),
         }
 
     # -- the steps ------------------------------------------------------------------------------
@@ -169,9 +174,21 @@ class Runner:
             dbt_invocation_id=info.dbt_invocation_id,
         )
 
+    @staticmethod
+    def _not_configured(name: str) -> bool:
+        """Steps with nothing to do here: load on DuckDB (dbt lands the files), notify without
+        a webhook URL."""
+        if name == "load":
+            return _target() == "duckdb"
+        if name == "notify":
+            from pulse.notify import URL_ENV
+
+            return not os.environ.get(URL_ENV, "").strip()
+        return False
+
     # -- running them -------------------------------------------------------------------------
     def write(self) -> None:
-        from pulse.export import write_json_atomic
+        from pulse.files import write_json_atomic
 
         path = summary_path()
         try:
@@ -186,7 +203,7 @@ class Runner:
         try:
             for step in self.summary["steps"]:
                 name = step["name"]
-                if name in self.options.skip or (name == "load" and _target() == "duckdb"):
+                if name in self.options.skip or self._not_configured(name):
                     step["status"] = "skipped"
                     continue
                 step.update(status="running", started_at=_now())

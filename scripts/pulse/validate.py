@@ -58,6 +58,7 @@ from jinja2.sandbox import ImmutableSandboxedEnvironment
 from pulse import paths, warehouse
 from pulse.dbt import run_dbt
 from pulse.errors import PulseError, Refused
+from pulse.files import DIR_MODE, write_atomic
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -67,8 +68,6 @@ RESULTS_FILE = "validation.json"
 DOCS_DIR = "data_docs"
 DOCS_PAGE = "index.html"
 TEMPLATE_DIR = Path(__file__).resolve().parent / "templates"
-FILE_MODE = 0o644  # results anyone on the machine may read, whatever the umask
-DIR_MODE = 0o755
 # files whose change makes target/manifest.json stale (tests/python holds no dbt tests)
 DBT_SOURCE_DIRS = ("models", "macros", "tests/generic", "seeds", "snapshots", "analyses")
 DBT_SOURCE_SUFFIXES = {".sql", ".yml", ".yaml", ".csv"}
@@ -742,21 +741,6 @@ def _make_dirs(path: Path) -> None:
         raise PulseError(f"cannot create {path}: {exc.strerror}") from None
 
 
-def _write_atomic(path: Path, text: str) -> None:
-    """Write text through a temporary file in the same folder, FILE_MODE, fsync, rename."""
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
-            fh.write(text)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.chmod(tmp, FILE_MODE)  # mkstemp creates 0600
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def _replace_dir(new: Path, old: Path) -> None:
     if old.exists():
         shutil.rmtree(old)
@@ -842,7 +826,7 @@ def _write_page(quality: Path, html: str) -> None:
     build_dir = Path(tempfile.mkdtemp(prefix=f".{DOCS_DIR}.", dir=quality))
     try:
         os.chmod(build_dir, DIR_MODE)  # mkdtemp creates 0700
-        _write_atomic(build_dir / DOCS_PAGE, html)
+        write_atomic(build_dir / DOCS_PAGE, html)
         _replace_dir(build_dir, quality / DOCS_DIR)
     finally:
         if build_dir.exists():
@@ -909,7 +893,7 @@ def validate(select: Sequence[str] | None = None, progress: bool = True) -> Vali
         "data_docs": str(quality / DOCS_DIR / DOCS_PAGE),
     }
     _write_page(quality, _page(results, outcomes, snapshot))
-    _write_atomic(quality / RESULTS_FILE, json.dumps(results, indent=2, default=str) + "\n")
+    write_atomic(quality / RESULTS_FILE, json.dumps(results, indent=2, default=str) + "\n")
     return Validation(results, [failure_line(o) for o in errors + warnings], quality)
 
 

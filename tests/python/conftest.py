@@ -97,7 +97,9 @@ class Site:
 
     def env(self) -> dict[str, str]:
         # not the lock token of this process: another process takes the lock itself
-        env = {k: v for k, v in os.environ.items() if k != lock.ENV_TOKEN}
+        env = {
+            k: v for k, v in os.environ.items() if k not in (lock.ENV_TOKEN, "PULSE_WEBHOOK_URL")
+        }
         env.update(
             PULSE_DB_PATH=str(self.db),
             PULSE_RAW_PATH=str(self.raw),

@@ -266,10 +266,12 @@ def test_d_triggers_state_not_advanced_when_the_export_is_not_published(
     export(triggers=True)  # the baseline
     state_file = exports / "triggers" / "state.json"
     baseline = state_file.read_bytes()
-    with duckdb.connect(str(copy_db)) as con:
+    with duckdb.connect(str(copy_db)) as con:  # an account enters the at-risk list
         con.execute(
-            "update marts.fct_account_health set health_band = 'at_risk' where account_id = "
-            "(select min(account_id) from marts.fct_account_health where health_band <> 'at_risk')"
+            "insert into marts.rpt_trigger_states (trigger_type, subject_type, subject_id, "
+            "account_id, as_of_date) select 'at_risk_accounts', 'account', account_id, "
+            "account_id, current_date from marts.dim_accounts where account_id not in "
+            "(select account_id from marts.rpt_at_risk_accounts) order by account_id limit 1"
         )
 
     def failing_switch(link, target_name):

@@ -206,7 +206,8 @@ def test_vars_of_the_build_are_the_vars_validated(
     validation must hold the list to 3 (that run's value), not 30 (dbt_project.yml's)."""
     copy = _copy_db(built_db, tmp_path / "db")
     target = tmp_path / "target"  # this build's manifest (its invocation id is the run's)
-    args = ["build", "--select", "rpt_inactive_visitors", "--exclude-resource-type", "unit_test"]
+    # with its children: rpt_trigger_states reads the list (and a test reconciles the two)
+    args = ["build", "--select", "rpt_inactive_visitors+", "--exclude-resource-type", "unit_test"]
     build = dbt(
         [*args, "--vars", "{inactive_visitor_min_days: 3}"],
         copy,

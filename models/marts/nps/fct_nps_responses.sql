@@ -1,8 +1,9 @@
 {#-
     Every valid NPS response given on or before as_of_date: one row per response, with the local
-    calendar day it was given on and its category (var nps_promoter_min_score / nps_passive_min_score). The NPS trend
-    (semantic layer metric nps: NPS of the responses given in a day, week or month) reads it;
-    the as-of NPS (each visitor's latest response in the lookback) is fct_nps / fct_nps_scores.
+    calendar day it was given on and its category (var nps_promoter_min_score /
+    nps_passive_min_score). The NPS trend (semantic layer metric nps: NPS of the responses given
+    in a day, week or month) reads it; the as-of NPS (each visitor's latest response in the
+    lookback) is fct_nps / fct_nps_scores.
 -#}
 with
 
@@ -24,7 +25,7 @@ final as (
         responses.response_id,
         responses.visitor_id,
         responses.account_id,
-        responses.score,
+        cast(responses.score as {{ pulse_type('bigint') }}) as score,
         case
             when responses.score >= {{ var('nps_promoter_min_score') }} then 'promoter'
             when responses.score >= {{ var('nps_passive_min_score') }} then 'passive'
@@ -36,7 +37,9 @@ final as (
         cast({{ pulse_local_timestamp('responses.responded_at') }} as date) as responded_date
     from responses
     cross join report_window
-    where cast({{ pulse_local_timestamp('responses.responded_at') }} as date) <= report_window.as_of_date
+    where
+        cast({{ pulse_local_timestamp('responses.responded_at') }} as date)
+        <= report_window.as_of_date
 
 )
 
