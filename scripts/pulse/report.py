@@ -27,12 +27,13 @@ from __future__ import annotations
 
 import hashlib
 import html
+import json
 import math
 import os
 import re
 import time
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -43,7 +44,7 @@ from markupsafe import Markup
 
 from pulse import paths, warehouse
 from pulse.errors import PulseError
-from pulse.files import write_atomic
+from pulse.files import expired, retention_days, write_atomic, write_json_atomic
 from pulse.progress import Progress
 
 TEMPLATE_DIR = Path(__file__).resolve().parent / "templates"
@@ -1398,6 +1399,58 @@ class Written:
     reports: list[Path]
     briefs: list[Path]
     dashboard: Path | None
+    pruned: list[Path] = field(default_factory=list)
+
+
+# What `pulse report` wrote in each folder, kept outside the folders (a reports folder may be
+# handed over whole): PULSE_EXPORT_DIR/.report_files.json, {"<folder>": ["<file>", ...]}.
+# Only files listed here are ever deleted, so a folder of the user's own is safe.
+LEDGER_FILE = ".report_files.json"
+
+
+def _ledger_path() -> Path:
+    return paths.export_dir() / LEDGER_FILE
+
+
+def _read_ledger() -> dict[str, list[str]]:
+    try:
+        data = json.loads(_ledger_path().read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def _our_file(name: object) -> bool:
+    """A plain .html file name (never a path) in a folder: what pulse report writes."""
+    return isinstance(name, str) and name.endswith(".html") and "/" not in name and name[:1] != "."
+
+
+def record_and_prune(written: dict[Path, list[Path]], complete: bool) -> list[Path]:
+    """Record the files written this run per folder. When the run wrote every account
+    (complete), a file written by an earlier run and not by this one (its account is gone from
+    dim_accounts) is deleted once it is older than PULSE_RETENTION_DAYS (default 30)."""
+    days = retention_days()
+    ledger = _read_ledger()
+    pruned: list[Path] = []
+    for folder, files in written.items():
+        key = str(folder.resolve())
+        now = {p.name for p in files}
+        before = {n for n in ledger.get(key, []) if _our_file(n)}
+        keep = set()
+        for name in sorted(before - now):
+            path = folder / name
+            if not path.is_file():
+                continue
+            if complete and expired(path, days):
+                path.unlink()
+                pruned.append(path)
+            else:
+                keep.add(name)
+        ledger[key] = sorted(now | keep)
+    if written:
+        paths.export_dir().mkdir(parents=True, exist_ok=True)
+        write_json_atomic(_ledger_path(), ledger)
+    return pruned
 
 
 def _chosen(known: list[str], wanted: Sequence[str] | None) -> list[str]:
@@ -1473,6 +1526,14 @@ def write_reports(
         context = dashboard_context(portfolio, shared, links, {a: names[a] for a in known})
         text = env.get_template("dashboard.html").render(**context)
         written.dashboard = write_text(brief_dir / DASHBOARD_FILE, text)
+    folders: dict[Path, list[Path]] = {}
+    if customer:
+        folders[report_dir] = list(written.reports)
+    if briefs:
+        folders.setdefault(brief_dir, []).extend(
+            written.briefs + ([written.dashboard] if written.dashboard else [])
+        )
+    written.pruned = record_and_prune(folders, complete=wanted is None)
     return written
 
 
@@ -1498,5 +1559,10 @@ def run_cli(args: Any) -> int:
         parts.append(f"{len(written.briefs)} account brief(s) to {written.brief_dir}")
     if written.dashboard is not None:
         parts.append(f"the dashboard {written.dashboard}")
+    if written.pruned:
+        parts.append(
+            f"removed {len(written.pruned)} page(s) of accounts gone for over "
+            f"{retention_days()} days"
+        )
     print(f"wrote {'; '.join(parts)} in {time.monotonic() - started:.1f}s")
     return 0

@@ -6,8 +6,11 @@ health components with the real values they were scored on."""
 from __future__ import annotations
 
 import html
+import json
 import math
+import os
 import re
+import time
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
@@ -285,9 +288,44 @@ def test_brief_for_one_account_goes_to_the_briefs_folder(accounts, tmp_path, mon
     account_id = min(accounts)
     assert main(["report", "--account", account_id, "--brief"]) == 0
     assert sorted(p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("*")) == [
+        report.LEDGER_FILE,
         "briefs",
         f"briefs/{account_id}.html",
     ]
+
+
+def test_pages_of_accounts_gone_are_pruned_after_the_retention_days(
+    accounts, tmp_path, monkeypatch
+):
+    """Only files `pulse report` wrote are ever deleted: a page it wrote for an account that
+    is gone is removed once older than PULSE_RETENTION_DAYS; a recent one is kept; a file of
+    the user's own in the same folder is never touched; a one-account run prunes nothing."""
+    monkeypatch.setenv("PULSE_TARGET", "duckdb")
+    monkeypatch.setenv("PULSE_EXPORT_DIR", str(tmp_path / "exports"))
+    monkeypatch.setenv("PULSE_RETENTION_DAYS", "7")
+    out = tmp_path / "my_reports"
+    out.mkdir()
+    assert main(["report", "--all", "--out", str(out)]) == 0
+    old = time.time() - 8 * 86400
+    gone, recent, mine = out / "acc_gone.html", out / "acc_recent.html", out / "mine.html"
+    for page in (gone, recent, mine):
+        page.write_text("<!DOCTYPE html>")
+    for page in (gone, mine):
+        os.utime(page, (old, old))
+    # as if an earlier run had written the two account pages
+    ledger_file = tmp_path / "exports" / report.LEDGER_FILE
+    ledger = json.loads(ledger_file.read_text())
+    ledger[str(out.resolve())] += ["acc_gone.html", "acc_recent.html"]
+    ledger_file.write_text(json.dumps(ledger))
+    assert main(["report", "--account", min(accounts), "--out", str(out)]) == 0
+    assert gone.exists() and recent.exists() and mine.exists()  # one account: no pruning
+    assert main(["report", "--all", "--out", str(out)]) == 0
+    assert not gone.exists()
+    assert recent.exists() and mine.exists()
+    assert {p.name for p in out.iterdir()} == {f"{a}.html" for a in accounts} | {
+        "acc_recent.html",
+        "mine.html",
+    }
 
 
 def test_unknown_account_is_a_one_line_error(built_db, tmp_path, monkeypatch, capsys):
