@@ -323,12 +323,15 @@ class Shared:
     window_start: date | None
     last_month: date | None
     features: list[Row]
+    window_days: int = 30
+    # (daily, weekly) minimum active days of the frequency bands, from the run's vars
+    frequency_bands: tuple[int, int] | None = None
 
 
 def read_shared(wh: warehouse.Warehouse) -> Shared:
     window = _records(
         wh.query(
-            "select as_of_date, window_start_date, last_complete_month_start_date "
+            "select as_of_date, window_start_date, last_complete_month_start_date, window_days "
             f'from "{warehouse.MART_SCHEMA}".dim_report_window'
         )
     )
@@ -348,7 +351,27 @@ def read_shared(wh: warehouse.Warehouse) -> Shared:
         window_start=_day(window[0]["window_start_date"]),
         last_month=_day(window[0]["last_complete_month_start_date"]),
         features=features,
+        window_days=_int(window[0]["window_days"]),
+        frequency_bands=_frequency_bands(wh.last_dbt_run()),
     )
+
+
+def _frequency_bands(last_run: dict[str, Any] | None) -> tuple[int, int] | None:
+    """The frequency band thresholds the marts were built with (the run log's vars), or None
+    when that run logged no vars."""
+    try:
+        run_vars = json.loads((last_run or {}).get("vars_json") or "{}")
+        return (
+            int(run_vars["frequency_band_daily_min_days"]),
+            int(run_vars["frequency_band_weekly_min_days"]),
+        )
+    except (KeyError, TypeError, ValueError):
+        return None
+
+
+def window_globals(shared: Shared) -> dict[str, Any]:
+    """What every page says about the window: its length and the frequency band thresholds."""
+    return {"window_days": shared.window_days, "frequency_bands": shared.frequency_bands}
 
 
 def read_account(
@@ -797,6 +820,7 @@ def customer_context(account_id: str, own: dict[str, list[Row]], shared: Shared)
         "is_churned": _flag(account["is_churned"]),
         "as_of": fmt_date(shared.as_of),
         "window_start": fmt_date(shared.window_start),
+        **window_globals(shared),
         "generated_at": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
         "active_users": sum(u["is_active"] for u in users),
         "known_users": len(users),
@@ -1289,6 +1313,7 @@ def dashboard_context(
         return sorted({a[key] for a in accounts}, key=str.casefold)
 
     return {
+        **window_globals(shared),
         "as_of": fmt_date(shared.as_of),
         "generated_at": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
         "accounts": accounts,

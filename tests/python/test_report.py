@@ -385,3 +385,24 @@ def test_charts_escape_text_and_handle_missing_data():
     days = [day - timedelta(days=d) for d in (10, 9, 8, 3, 2, 1)]  # a 4-day hole
     line = report.line_chart_svg([(d, 50.0) for d in days], day - timedelta(days=89), day)
     assert line.count("<polyline") == 2
+
+
+def test_pages_name_the_window_and_the_band_thresholds_of_the_build(built_db, monkeypatch):
+    """The window's length and the frequency band thresholds come from the build (the report
+    window and the run's vars), never a literal 30 / 13 / 5 in a template."""
+    import dataclasses
+
+    monkeypatch.setenv("PULSE_TARGET", "duckdb")
+    with report.warehouse.connect() as wh:
+        shared = report.read_shared(wh)
+        account_id = report.account_ids(wh)[0]
+        own = report.read_account(wh, account_id, shared.as_of, report.CUSTOMER_QUERIES)
+    assert shared.window_days == 30 and shared.frequency_bands == (13, 5)
+    env = report.environment()
+    other = dataclasses.replace(shared, window_days=14, frequency_bands=(6, 3))
+    page = visible_text(
+        env.get_template("report.html").render(**report.customer_context(account_id, own, other))
+    )
+    assert "last 14 days" in page and "30 days" not in page
+    assert "active on 6 or more of the last 14 days" in page
+    assert "weekly: 3 to 5 days" in page and "monthly: 1 to 2 days" in page
