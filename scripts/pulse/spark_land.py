@@ -1,0 +1,308 @@
+"""Land the raw files into the `raw` schema of Spark (the `spark` dbt target).
+
+Spark reads the CSV / Parquet files itself; the layout rule (pulse.rawfiles) says which
+files make up a table and the raw contract (pulse.contract, the sources YAML) which columns
+it has. The tables are the ones dbt's macro `land_raw_files` writes on DuckDB:
+
+- raw.<table>: every contract column as text (read by header name, any order, extras
+  ignored, missing optional columns null), plus `_source_file` (the file's path),
+  `_source_row` (the row's number among the parsed rows of one landing, in file order) and
+  `_load_id` (the landing that read it);
+- raw.<table>__unparseable: the CSV records Spark cannot parse (a wrong number of fields:
+  Spark's PERMISSIVE mode; bytes that are not UTF-8: Spark decodes them as U+FFFD), with
+  `_line_number` = the record's number + 1 (the header), which is the physical line unless a
+  quoted field before it spans lines; `error_type` is Spark's wording, not DuckDB's;
+- raw._pulse_files: the files landed before. Only new files are read; a changed or removed
+  file stops with one line (rebuild with --full-refresh), as on DuckDB.
+
+Run with the Spark environment's Python (make test-spark): it needs pyspark, which the
+default install does not have. The session settings are those of the `spark` profile in
+profiles/profiles.yml (the same metastore and warehouse folder).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+from pulse import contract, paths, rawfiles
+
+CORRUPT = "_pulse_corrupt_record"
+
+
+def spark_dir() -> Path:
+    return paths.resolve(os.environ.get("PULSE_SPARK_DIR") or ".spark")
+
+
+def session_conf(root: Path) -> dict[str, str]:
+    """The settings of the `spark` profile (profiles/profiles.yml, server_side_parameters)."""
+    return {
+        "spark.master": "local[2]",
+        "spark.driver.memory": os.environ.get("PULSE_SPARK_DRIVER_MEMORY", "4g"),
+        "spark.sql.warehouse.dir": str(root / "warehouse"),
+        "spark.hadoop.javax.jdo.option.ConnectionURL": (
+            f"jdbc:derby:;databaseName={root / 'metastore_db'};create=true"
+        ),
+        "spark.driver.extraJavaOptions": f"-Dderby.system.home={root}",
+        "spark.sql.session.timeZone": "UTC",
+        "spark.sql.shuffle.partitions": "4",
+        "spark.ui.enabled": "false",
+        "spark.ui.showConsoleProgress": "false",
+        "spark.sql.legacy.createHiveTableByDefault": "false",
+    }
+
+
+def session():
+    from pyspark.sql import SparkSession
+
+    root = spark_dir()
+    root.mkdir(parents=True, exist_ok=True)
+    builder = SparkSession.builder.appName("pulse-land").enableHiveSupport()
+    for key, value in session_conf(root).items():
+        builder = builder.config(key, value)
+    spark = builder.getOrCreate()
+    spark.sparkContext.setLogLevel("ERROR")
+    return spark
+
+
+def _q(name: str) -> str:
+    return "`" + name.replace("`", "``") + "`"
+
+
+def _lit(text: str) -> str:
+    return "'" + text.replace("\\", "\\\\").replace("'", "\\'") + "'"
+
+
+class LandingError(Exception):
+    """One line for the user."""
+
+
+def _create_tables(spark, schema: str, table: contract.Table) -> None:
+    cols = ", ".join(f"{_q(c)} string" for c in table.columns)
+    spark.sql(f"drop table if exists {schema}.{_q(table.name)}")
+    spark.sql(f"drop table if exists {schema}.{_q(table.name + '__unparseable')}")
+    spark.sql(
+        f"create table {schema}.{_q(table.name)} ({cols}, _source_file string, "
+        "_source_row bigint, _load_id bigint) using parquet"
+    )
+    spark.sql(
+        f"create table {schema}.{_q(table.name + '__unparseable')} (_source_file string, "
+        "_line_number bigint, error_type string, error_message string, raw_line string, "
+        "_load_id bigint) using parquet"
+    )
+
+
+def _read_file(spark, path: str, kind: str, table: contract.Table):
+    """(parsed rows with the contract columns as text + _pulse_ordinal, unparseable or None)."""
+    from pyspark.sql import functions as F
+    from pyspark.sql.types import StringType, StructField, StructType
+
+    if kind == "csv":
+        header = rawfiles.csv_header(path)
+        names = {name.strip().lower(): i for i, name in enumerate(header)}
+        missing = [c for c in table.required if c not in names]
+        if missing:
+            raise LandingError(
+                f"{path} has no column '{missing[0]}' (required by the raw contract of "
+                f"{table.name}); columns found: {', '.join(names)}"
+            )
+        fields = [f"_c{i}" for i in range(len(header))]
+        schema = StructType(
+            [StructField(f, StringType()) for f in fields] + [StructField(CORRUPT, StringType())]
+        )
+        df = (
+            spark.read.option("header", True)
+            .option("multiLine", True)  # a file is one split: rows keep their file order
+            .option("quote", '"')
+            .option("escape", '"')
+            .option("mode", "PERMISSIVE")
+            .option("columnNameOfCorruptRecord", CORRUPT)
+            .option("encoding", "UTF-8")
+            .schema(schema)
+            .csv(path)
+            .withColumn("_pulse_ordinal", F.monotonically_increasing_id())
+            .cache()
+        )
+        bad_unicode = F.lit(False)
+        for f in fields:
+            bad_unicode = bad_unicode | F.coalesce(F.instr(F.col(f), "\ufffd") > 0, F.lit(False))
+        bad = F.col(CORRUPT).isNotNull() | bad_unicode
+        parsed = df.where(~bad).select(
+            *[
+                (F.col(fields[names[c]]) if c in names else F.lit(None).cast("string")).alias(c)
+                for c in table.columns
+            ],
+            "_pulse_ordinal",
+        )
+        unparseable = df.where(bad).select(
+            (F.col("_pulse_ordinal") + 2).alias("_line_number"),
+            F.when(F.col(CORRUPT).isNotNull(), F.lit("MALFORMED CSV RECORD"))
+            .otherwise(F.lit("INVALID UNICODE"))
+            .alias("error_type"),
+            F.when(
+                F.col(CORRUPT).isNotNull(),
+                F.lit("the number of fields differs from the header"),
+            )
+            .otherwise(F.lit("bytes that are not UTF-8"))
+            .alias("error_message"),
+            F.regexp_replace(
+                F.coalesce(F.col(CORRUPT), F.concat_ws(",", *[F.col(f) for f in fields])),
+                "[\r\n]+$",
+                "",
+            ).alias("raw_line"),
+        )
+        return parsed, unparseable
+    df = spark.read.parquet(path)
+    names = {name.strip().lower(): name for name in df.columns}
+    missing = [c for c in table.required if c not in names]
+    if missing:
+        raise LandingError(
+            f"{path} has no column '{missing[0]}' (required by the raw contract of "
+            f"{table.name}); columns found: {', '.join(names)}"
+        )
+    parsed = df.select(
+        *[
+            (
+                F.col(_q(names[c])).cast("string") if c in names else F.lit(None).cast("string")
+            ).alias(c)
+            for c in table.columns
+        ],
+        F.monotonically_increasing_id().alias("_pulse_ordinal"),
+    )
+    return parsed, None
+
+
+def land(raw_dir: Path, schema: str = "raw", full_refresh: bool = False) -> dict[str, int]:
+    """Land the new files of every raw table; return the rows landed per table."""
+    from pyspark.sql import Window
+    from pyspark.sql import functions as F
+
+    spark = session()
+    spark.sql(f"create database if not exists {schema}")
+    log = f"{schema}._pulse_files"
+    spark.sql(
+        f"create table if not exists {log} (table_name string, raw_path string, "
+        "source_file string, file_format string, file_size bigint, mtime_ns bigint, "
+        "sha256 string, load_id bigint, rows_loaded bigint, lines_unparseable bigint) "
+        "using parquet"
+    )
+    if full_refresh:
+        spark.sql(f"truncate table {log}")
+    load_id = (spark.sql(f"select coalesce(max(load_id), 0) + 1 from {log}").first()[0]) or 1
+    existing = {r.tableName for r in spark.sql(f"show tables in {schema}").collect()}
+    logged: dict[str, dict[str, object]] = {}
+    for row in spark.sql(f"select * from {log}").collect():
+        logged.setdefault(row.table_name, {})[row.source_file] = row
+    counts: dict[str, int] = {}
+    for table in contract.load().values():
+        try:
+            files = rawfiles.table_files(raw_dir, table.name)
+        except rawfiles.RawLayoutError as exc:
+            raise LandingError(str(exc)) from None
+        if full_refresh or not {table.name, table.name + "__unparseable"} <= existing:
+            _create_tables(spark, schema, table)
+            logged.pop(table.name, None)
+        before = logged.get(table.name, {})
+        listed = {f["path"] for f in files}
+        for path in before:
+            if path not in listed:
+                raise LandingError(
+                    f"raw file {path} removed since it was landed; the models built from "
+                    f"{table.name} cannot follow it in place: rebuild from scratch with "
+                    "--full-refresh"
+                )
+        to_land = []
+        for f in files:
+            row = before.get(f["path"])
+            if row is None:
+                to_land.append(f)
+            elif (row.file_size, row.mtime_ns) != (f["size"], f["mtime_ns"]) and row.sha256 != (
+                rawfiles.sha256(f["path"])
+            ):
+                raise LandingError(
+                    f"raw file {f['path']} changed since it was landed; the models built from "
+                    f"{table.name} cannot follow it in place: add new rows as new files, or "
+                    "rebuild from scratch with --full-refresh"
+                )
+        offset = 0
+        for f in to_land:
+            parsed, unparseable = _read_file(spark, f["path"], f["format"], table)
+            numbered = parsed.withColumn(
+                "_source_row",
+                F.row_number().over(Window.orderBy("_pulse_ordinal")) + F.lit(offset),
+            ).select(
+                *table.columns,
+                F.lit(f["path"]).alias("_source_file"),
+                F.col("_source_row").cast("bigint"),
+                F.lit(load_id).cast("bigint").alias("_load_id"),
+            )
+            numbered.write.insertInto(f"{schema}.{table.name}")
+            rows = spark.sql(
+                f"select count(*) from {schema}.{_q(table.name)} where _load_id = {load_id} "
+                f"and _source_file = {_lit(f['path'])}"
+            ).first()[0]
+            lines = 0
+            if unparseable is not None:
+                unparseable.select(
+                    F.lit(f["path"]).alias("_source_file"),
+                    F.col("_line_number").cast("bigint"),
+                    "error_type",
+                    "error_message",
+                    "raw_line",
+                    F.lit(load_id).cast("bigint").alias("_load_id"),
+                ).write.insertInto(f"{schema}.{table.name}__unparseable")
+                lines = unparseable.count()
+            offset += rows
+            spark.createDataFrame(
+                [
+                    (
+                        table.name,
+                        str(raw_dir),
+                        f["path"],
+                        f["format"],
+                        f["size"],
+                        f["mtime_ns"],
+                        rawfiles.sha256(f["path"]),
+                        load_id,
+                        rows,
+                        lines,
+                    )
+                ],
+                spark.table(log).schema,
+            ).write.insertInto(log)
+            spark.catalog.clearCache()
+        counts[table.name] = offset
+        if table.contract.get("must_have_rows"):
+            total = spark.sql(f"select count(*) from {schema}.{_q(table.name)}").first()[0]
+            if total == 0:
+                raise LandingError(
+                    f"raw table '{table.name}' has no rows ({', '.join(sorted(listed))}); "
+                    f"a build needs at least one row of {table.name}"
+                )
+    return counts
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m pulse.spark_land",
+        description="land the raw files into the raw schema of the Spark target",
+    )
+    parser.add_argument("--raw-path", default=None, help="raw folder (default: $PULSE_RAW_PATH)")
+    parser.add_argument("--schema", default="raw")
+    parser.add_argument("--full-refresh", action="store_true", help="land every file again")
+    args = parser.parse_args(argv)
+    raw_dir = paths.resolve(args.raw_path) if args.raw_path else paths.raw_path()
+    try:
+        counts = land(raw_dir, args.schema, args.full_refresh)
+    except LandingError as exc:
+        print(f"pulse spark-land: {exc}", file=sys.stderr)
+        return 1
+    for name, rows in counts.items():
+        print(f"landed {rows:>9,} new rows of {name}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
