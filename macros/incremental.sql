@@ -53,6 +53,73 @@ changed_days as (
 {#- Post-hook of the history models: delete the days after as_of_date (left by a run with a
     later as_of_date). Nothing to delete on a full build or when as_of_date moved forward. -#}
 {% macro pulse_delete_days_after_as_of(date_column='metric_date') -%}
+    {{ return(adapter.dispatch('pulse_delete_days_after_as_of', 'customer_pulse')(date_column)) }}
+{%- endmacro %}
+
+{% macro default__pulse_delete_days_after_as_of(date_column) -%}
     delete from {{ this }}
     where {{ date_column }} > (select as_of_date from {{ ref('dim_report_window') }})
 {%- endmacro %}
+
+{#- Spark (Parquet tables take no DELETE): the table is partitioned by the date column, so
+    the days after as_of_date are dropped as partitions. -#}
+{% macro spark__pulse_delete_days_after_as_of(date_column) -%}
+    {%- if execute -%}
+        {%- set days = run_query(
+            'select distinct cast(' ~ date_column ~ ' as string) from ' ~ this ~ ' where ' ~ date_column
+            ~ ' > (select as_of_date from ' ~ ref('dim_report_window') ~ ')'
+        ).columns[0].values() -%}
+        {%- for day in days -%}
+            {% do run_query('alter table ' ~ this ~ ' drop if exists partition (' ~ date_column ~ " = date'" ~ day ~ "')") %}
+        {%- endfor -%}
+    {%- endif -%}
+    select 1
+{%- endmacro %}
+
+
+{#- Incremental strategy of the models that replace rows by a unique key (the staged
+    events): delete+insert on DuckDB and PostgreSQL; on Spark (no DELETE on Parquet tables)
+    insert_overwrite without partitions, which get_insert_overwrite_sql below turns into the
+    same replace-by-key. -#}
+{% macro pulse_key_incremental_strategy() -%}
+    {{ return('insert_overwrite' if target.type == 'spark' else 'delete+insert') }}
+{%- endmacro %}
+
+
+{#- dbt-spark's insert_overwrite (this project's override, Spark only): a model with a
+    unique_key and no partition_by gets delete+insert semantics: the rows of the table whose
+    key is not in the new rows, plus the new rows, are written to a stage table, which then
+    overwrites the table (Spark cannot overwrite a table it reads in the same statement).
+    Anything else is dbt-spark's own statement. -#}
+{% macro get_insert_overwrite_sql(source_relation, target_relation, existing_relation) %}
+    {%- set dest_columns = adapter.get_columns_in_relation(target_relation) -%}
+    {%- set dest_cols_csv = dest_columns | map(attribute='quoted') | join(', ') -%}
+    {%- set unique_key = config.get('unique_key') -%}
+    {%- if unique_key and not config.get('partition_by') and not existing_relation.is_iceberg -%}
+        {%- set keys = [unique_key] if unique_key is string else unique_key -%}
+        {%- set stage = target_relation.incorporate(path={'identifier': target_relation.identifier ~ '__pulse_stage'}) -%}
+        {%- set kept_columns = [] -%}
+        {%- for column in dest_columns -%}
+            {%- do kept_columns.append('kept.' ~ column.quoted) -%}
+        {%- endfor -%}
+        {%- set matches = [] -%}
+        {%- for key in keys -%}
+            {%- do matches.append('kept.' ~ key ~ ' = new_rows.' ~ key) -%}
+        {%- endfor -%}
+        {% do run_query('drop table if exists ' ~ stage) %}
+        {% do run_query(
+            'create table ' ~ stage ~ ' using parquet as select ' ~ kept_columns | join(', ')
+            ~ ' from ' ~ target_relation ~ ' as kept left anti join ' ~ source_relation ~ ' as new_rows on '
+            ~ matches | join(' and ') ~ ' union all select ' ~ dest_cols_csv ~ ' from ' ~ source_relation
+        ) %}
+        insert overwrite table {{ target_relation }}
+        select {{ dest_cols_csv }} from {{ stage }}
+    {%- elif existing_relation.is_iceberg -%}
+        insert overwrite {{ target_relation }}
+        select {{ dest_cols_csv }} from {{ source_relation }}
+    {%- else -%}
+        insert overwrite table {{ target_relation }}
+        {{ partition_cols(label="partition") }}
+        select {{ dest_cols_csv }} from {{ source_relation }}
+    {%- endif -%}
+{% endmacro %}

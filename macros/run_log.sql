@@ -19,6 +19,21 @@
 
 
 {% macro pulse_run_log_ensure_table() %}
+    {{ return(adapter.dispatch('pulse_run_log_ensure_table', 'customer_pulse')()) }}
+{% endmacro %}
+
+{#- Spark: no ALTER TABLE ... ADD COLUMN IF NOT EXISTS; the table is created complete. -#}
+{% macro spark__pulse_run_log_ensure_table() %}
+    {% do run_query('create schema if not exists ' ~ target.schema) %}
+    {% do run_query(
+        'create table if not exists ' ~ pulse_run_log_relation() ~ ' (invocation_id string, command string, '
+        ~ 'started_at timestamp, finished_at timestamp, status string, count_models_built int, '
+        ~ 'count_models_failed int, count_nodes_failed int, is_full_refresh boolean, raw_path string, '
+        ~ 'timezone string, window_days string, contract_version string, vars_json string) using parquet'
+    ) %}
+{% endmacro %}
+
+{% macro default__pulse_run_log_ensure_table() %}
     {%- set relation = pulse_run_log_relation() -%}
     {% do run_query('create schema if not exists ' ~ target.schema) %}
     {% do run_query(
@@ -127,23 +142,69 @@
         {%- set relation = pulse_run_log_relation() -%}
         {%- set status = 'success' if (all_failed | length) == 0 and (failed | length) == 0 else 'error' -%}
         {% do pulse_run_log_ensure_table() %}
-        {% do run_query(
-            'insert into ' ~ relation ~ ' (invocation_id, command, started_at, status, is_full_refresh)'
-            ~ ' select ' ~ pulse_quote(invocation_id) ~ ', ' ~ pulse_quote(flags.WHICH) ~ ', '
-            ~ pulse_run_started_at() ~ ", 'running', " ~ ('true' if flags.FULL_REFRESH else 'false')
-            ~ ' where not exists (select 1 from ' ~ relation ~ ' where invocation_id = '
-            ~ pulse_quote(invocation_id) ~ ')'
-        ) %}
-        {% do run_query(
-            'update ' ~ relation ~ ' set '
-            ~ "finished_at = cast('" ~ modules.datetime.datetime.utcnow().strftime('%Y-%m-%d %H:%M:%S.%f')
-            ~ "' as timestamp), status = '" ~ status ~ "', "
-            ~ 'count_models_built = ' ~ (models | length - failed | length) ~ ', '
-            ~ 'count_models_failed = ' ~ (failed | length) ~ ', '
-            ~ 'count_nodes_failed = ' ~ (all_failed | length)
-            ~ ' where invocation_id = ' ~ pulse_quote(invocation_id)
-        ) %}
+        {% do pulse_run_log_finish(relation, {
+            'finished_at': "cast('" ~ modules.datetime.datetime.utcnow().strftime('%Y-%m-%d %H:%M:%S.%f') ~ "' as timestamp)",
+            'status': "'" ~ status ~ "'",
+            'count_models_built': (models | length - failed | length),
+            'count_models_failed': (failed | length),
+            'count_nodes_failed': (all_failed | length),
+        }) %}
         {% if target.type == 'postgres' %}{% do run_query('commit') %}{% endif %}
     {%- endif -%}
     select 1
+{% endmacro %}
+
+
+{#- The run's row gets its end: `values` maps a column to its SQL value. -#}
+{% macro pulse_run_log_finish(relation, values) %}
+    {{ return(adapter.dispatch('pulse_run_log_finish', 'customer_pulse')(relation, values)) }}
+{% endmacro %}
+
+{% macro default__pulse_run_log_finish(relation, values) %}
+    {% do run_query(
+        'insert into ' ~ relation ~ ' (invocation_id, command, started_at, status, is_full_refresh)'
+        ~ ' select ' ~ pulse_quote(invocation_id) ~ ', ' ~ pulse_quote(flags.WHICH) ~ ', '
+        ~ pulse_run_started_at() ~ ", 'running', " ~ ('true' if flags.FULL_REFRESH else 'false')
+        ~ ' where not exists (select 1 from ' ~ relation ~ ' where invocation_id = '
+        ~ pulse_quote(invocation_id) ~ ')'
+    ) %}
+    {%- set sets = [] -%}
+    {%- for column, value in values.items() -%}
+        {%- do sets.append(column ~ ' = ' ~ value) -%}
+    {%- endfor -%}
+    {% do run_query(
+        'update ' ~ relation ~ ' set ' ~ sets | join(', ')
+        ~ ' where invocation_id = ' ~ pulse_quote(invocation_id)
+    ) %}
+{% endmacro %}
+
+{#- Spark tables (Parquet) take no UPDATE: the log is append-only there. The finished row is
+    a copy of the 'running' row with its end; a reader takes the row with finished_at. -#}
+{% macro spark__pulse_run_log_finish(relation, values) %}
+    {%- set columns = ['invocation_id', 'command', 'started_at', 'finished_at', 'status',
+                       'count_models_built', 'count_models_failed', 'count_nodes_failed',
+                       'is_full_refresh', 'raw_path', 'timezone', 'window_days',
+                       'contract_version', 'vars_json'] -%}
+    {%- set running = run_query(
+        'select count(*) from ' ~ relation ~ ' where invocation_id = ' ~ pulse_quote(invocation_id)
+    ).rows[0][0] -%}
+    {%- set selected = [] -%}
+    {%- for column in columns -%}
+        {%- do selected.append((values[column] | string) if column in values else column) -%}
+    {%- endfor -%}
+    {%- if running > 0 -%}
+        {% do run_query(
+            'insert into ' ~ relation ~ ' select ' ~ selected | join(', ') ~ ' from ' ~ relation
+            ~ ' where invocation_id = ' ~ pulse_quote(invocation_id) ~ " and status = 'running'"
+        ) %}
+    {%- else -%}
+        {%- set literal = {'invocation_id': pulse_quote(invocation_id), 'command': pulse_quote(flags.WHICH),
+                           'started_at': pulse_run_started_at(),
+                           'is_full_refresh': ('true' if flags.FULL_REFRESH else 'false')} -%}
+        {%- set row = [] -%}
+        {%- for column in columns -%}
+            {%- do row.append((values[column] | string) if column in values else literal.get(column, 'null')) -%}
+        {%- endfor -%}
+        {% do run_query('insert into ' ~ relation ~ ' select ' ~ row | join(', ')) %}
+    {%- endif -%}
 {% endmacro %}

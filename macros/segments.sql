@@ -31,3 +31,25 @@
         else 'active'
     end
 {%- endmacro %}
+
+
+{#- Text values of a group joined with `delimiter` in the order of `order_column` (an
+    aggregate). dbt.listagg ignores the order on Spark, so there the values are sorted as
+    (order, value) pairs first. -#}
+{% macro pulse_ordered_listagg(value_column, delimiter_literal, order_column) -%}
+    {{ return(adapter.dispatch('pulse_ordered_listagg', 'customer_pulse')(value_column, delimiter_literal, order_column)) }}
+{%- endmacro %}
+
+{% macro default__pulse_ordered_listagg(value_column, delimiter_literal, order_column) -%}
+    {{ dbt.listagg(value_column, delimiter_literal, 'order by ' ~ order_column) }}
+{%- endmacro %}
+
+{% macro spark__pulse_ordered_listagg(value_column, delimiter_literal, order_column) -%}
+    array_join(
+        transform(
+            array_sort(collect_list(named_struct('k', {{ order_column }}, 'v', {{ value_column }}))),
+            pair -> pair.v
+        ),
+        {{ delimiter_literal }}
+    )
+{%- endmacro %}

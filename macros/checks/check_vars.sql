@@ -201,8 +201,8 @@
 {% macro pulse_warn_as_of_date_outside_data() %}
     {%- if execute and pulse_as_of_date() is not none -%}
         {%- set row = run_query(
-            'select cast(as_of_date as varchar(10)), cast(window_start_date as varchar(10)), '
-            ~ 'cast(first_activity_date as varchar(10)), cast(last_activity_date as varchar(10)) from ' ~ this
+            'select cast(as_of_date as ' ~ pulse_type('varchar') ~ '), cast(window_start_date as ' ~ pulse_type('varchar') ~ '), '
+            ~ 'cast(first_activity_date as ' ~ pulse_type('varchar') ~ '), cast(last_activity_date as ' ~ pulse_type('varchar') ~ ') from ' ~ this
         ).rows[0] -%}
         {%- set as_of, window_start, first_day, last_day = row[0], row[1], row[2], row[3] -%}
         {%- if first_day is none -%}

@@ -116,7 +116,7 @@
 
 {#- expr rounded to `digits` decimals, as a double. -#}
 {% macro pulse_round(expr, digits) -%}
-    cast(round(cast({{ expr }} as numeric(38, 10)), {{ digits }}) as double precision)
+    cast(round(cast({{ expr }} as numeric(38, 10)), {{ digits }}) as {{ pulse_type('double') }})
 {%- endmacro %}
 
 

@@ -33,7 +33,7 @@
         {{ key }},
         {%- endfor %}
         '{{ metric }}' as metric,
-        cast({{ metric }} as double precision) as metric_value
+        cast({{ metric }} as {{ pulse_type('double') }}) as metric_value
     from {{ signals }}
     {{- '\n    union all' if not loop.last }}
     {%- endfor %}
@@ -101,11 +101,11 @@
                 {{ long }}.{{ key }},
                 {%- endfor %}
                 {{ components }}.component,
-                cast({{ components }}.weight as double precision) as weight,
+                cast({{ components }}.weight as {{ pulse_type('double') }}) as weight,
                 {{ pulse_component_score(
                     long ~ '.metric_value',
-                    'cast(' ~ components ~ '.floor_value as double precision)',
-                    'cast(' ~ components ~ '.target_value as double precision)'
+                    'cast(' ~ components ~ '.floor_value as ' ~ pulse_type('double') ~ ')',
+                    'cast(' ~ components ~ '.target_value as ' ~ pulse_type('double') ~ ')'
                 ) }} as component_score
             from {{ long }}
             inner join {{ components }}

@@ -49,6 +49,15 @@
     end
 {%- endmacro %}
 
+{#- Spark (session time zone UTC, spark.sql.ansi.enabled false): a cast that does not parse
+    is NULL, an offset is applied by the cast. -#}
+{% macro spark__pulse_parse_timestamp(expr) -%}
+    case
+        when {{ pulse_regex_full_match(expr, pulse_iso_timestamp_pattern()) }}
+            then cast(upper({{ expr }}) as timestamp)
+    end
+{%- endmacro %}
+
 {% macro postgres__pulse_parse_timestamp(expr) -%}
     {{ target.schema }}.pulse_try_timestamp_utc({{ expr }})
 {%- endmacro %}
@@ -63,6 +72,13 @@
     case
         when {{ pulse_regex_full_match(expr, '[0-9]{4}-[0-9]{2}-[0-9]{2}') }}
             then try_cast({{ expr }} as date)
+    end
+{%- endmacro %}
+
+{% macro spark__pulse_parse_date(expr) -%}
+    case
+        when {{ pulse_regex_full_match(expr, '[0-9]{4}-[0-9]{2}-[0-9]{2}') }}
+            then cast({{ expr }} as date)
     end
 {%- endmacro %}
 

@@ -24,9 +24,19 @@
 {% endmacro %}
 
 
-{#- A SQL string literal. -#}
+{#- A SQL string literal that holds any text (JSON, paths). Spark reads a backslash in a
+    literal as an escape and '' as two adjacent literals, so there a backslash is doubled
+    and a quote escaped with one. -#}
 {% macro pulse_quote(text) -%}
+    {{ return(adapter.dispatch('pulse_quote', 'customer_pulse')(text)) }}
+{%- endmacro %}
+
+{% macro default__pulse_quote(text) -%}
     '{{ text | string | replace("'", "''") }}'
+{%- endmacro %}
+
+{% macro spark__pulse_quote(text) -%}
+    '{{ text | string | replace("\\", "\\\\") | replace("'", "\\'") }}'
 {%- endmacro %}
 
 

@@ -56,10 +56,11 @@
 {#- on-run-start: store the contract as JSON in <schema>._pulse_raw_contract, for the unit
     tests (compiled without the graph). A cache of the YAML, rewritten every run. -#}
 {% macro pulse_store_raw_contract() %}
+    {#- one statement per call: Spark runs no statement lists -#}
+    {% do run_query('create schema if not exists ' ~ target.schema) %}
+    {% do run_query('drop table if exists ' ~ target.schema ~ '._pulse_raw_contract') %}
     {% do run_query(
-        'create schema if not exists ' ~ target.schema ~ '; '
-        ~ 'drop table if exists ' ~ target.schema ~ '._pulse_raw_contract; '
-        ~ 'create table ' ~ target.schema ~ '._pulse_raw_contract as select '
+        'create table ' ~ target.schema ~ '._pulse_raw_contract as select '
         ~ pulse_quote(tojson(pulse_raw_contract())) ~ ' as contract'
     ) %}
     {% if target.type == 'postgres' %}{% do run_query('commit') %}{% endif %}

@@ -234,7 +234,7 @@ ranked as (
         *,
         md5(concat_ws('|',
             {%- for column in payload %}
-            coalesce(cast({{ column }} as varchar), '')
+            coalesce(cast({{ column }} as {{ pulse_type('varchar') }}), '')
             {{- ',' if not loop.last }}
             {%- endfor %}
         )) as _payload_fingerprint,
@@ -323,7 +323,7 @@ rejected_rows as (
         rejection_detail,
         _source_file,
         cast(null as bigint) as source_line_number,
-        cast(null as varchar) as raw_line
+        cast(null as {{ pulse_type('varchar') }}) as raw_line
     from base
     where rejection_reason is not null
 
@@ -333,7 +333,7 @@ rejected_lines as (
 
     select
         {%- for column in columns %}
-        cast(null as varchar) as {{ column }},
+        cast(null as {{ pulse_type('varchar') }}) as {{ column }},
         {%- endfor %}
         'unparseable_line' as rejection_reason,
         error_type as rejection_detail,

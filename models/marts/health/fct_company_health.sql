@@ -39,7 +39,7 @@ scored as (
     select
         *,
         coalesce(
-            cast(arr_weighted_score_sum as double precision) / nullif(arr_of_scored_accounts, 0),
+            cast(arr_weighted_score_sum as {{ pulse_type('double') }}) / nullif(arr_of_scored_accounts, 0),
             mean_health_score
         ) as company_health_score
     from companies

@@ -41,8 +41,8 @@ signals as (
             when 'passive' then 0
             when 'detractor' then -100
         end as account_nps,
-        cast(null as double precision) as open_tickets_per_10_seats,
-        cast(null as double precision) as days_since_csm_activity
+        cast(null as {{ pulse_type('double') }}) as open_tickets_per_10_seats,
+        cast(null as {{ pulse_type('double') }}) as days_since_csm_activity
     from visitor_usage
     left join nps
         on visitor_usage.visitor_id = nps.visitor_id

@@ -96,10 +96,10 @@ final as (
         poll_totals.count_poll_responses,
         {{ pulse_ratio('answer_counts.count_responses', 'poll_totals.count_poll_responses') }}
             as share_of_poll_responses,
-        rank() over (
+        cast(rank() over (
             partition by answer_counts.poll_id
             order by answer_counts.count_responses desc
-        ) as response_rank,
+        ) as {{ pulse_type('bigint') }}) as response_rank,
         answer_counts.last_responded_at
     from answer_counts
     inner join poll_totals

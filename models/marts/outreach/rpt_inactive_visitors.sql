@@ -58,7 +58,7 @@ role_suggestions as (
 
     select
         role,
-        {{ dbt.listagg('feature_id', "', '", 'order by feature_rank') }} as suggested_features
+        {{ pulse_ordered_listagg('feature_id', "', '", 'feature_rank') }} as suggested_features
     from role_top_features
     where feature_rank <= {{ var('suggested_features_per_visitor') }}
     group by role

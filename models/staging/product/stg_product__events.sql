@@ -8,7 +8,7 @@
 -#}
 {{ config(
     materialized='incremental',
-    incremental_strategy='delete+insert',
+    incremental_strategy=pulse_key_incremental_strategy(),
     unique_key='event_id',
     on_schema_change='fail',
 ) }}

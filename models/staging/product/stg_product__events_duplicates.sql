@@ -4,7 +4,7 @@
     computed again (delete+insert by event_id). -#}
 {{ config(
     materialized='incremental',
-    incremental_strategy='delete+insert',
+    incremental_strategy=pulse_key_incremental_strategy(),
     unique_key='event_id',
     on_schema_change='fail',
 ) }}
