@@ -94,6 +94,34 @@ def _create_tables(spark, schema: str, table: contract.Table) -> None:
     )
 
 
+def _classify(spark, rows, n_columns: int):
+    """The unparseable records (few: collected) with DuckDB's error types: TOO MANY COLUMNS,
+    MISSING COLUMNS (counted by Python's csv module), INVALID ENCODING."""
+    import csv
+
+    from pyspark.sql.types import LongType, StringType, StructField, StructType
+
+    out = []
+    for row in rows:
+        line = row.raw_line.rstrip("\r\n")
+        if row._pulse_bad_unicode:
+            kind, message = "INVALID ENCODING", "bytes that are not UTF-8 (read as U+FFFD)"
+        else:
+            found = len(next(csv.reader([line]), []))
+            kind = "TOO MANY COLUMNS" if found > n_columns else "MISSING COLUMNS"
+            message = f"Expected Number of Columns: {n_columns} Found: {found}"
+        out.append((row._line_number, kind, message, line))
+    schema = StructType(
+        [
+            StructField("_line_number", LongType()),
+            StructField("error_type", StringType()),
+            StructField("error_message", StringType()),
+            StructField("raw_line", StringType()),
+        ]
+    )
+    return spark.createDataFrame(out, schema)
+
+
 def _read_file(spark, path: str, kind: str, table: contract.Table):
     """(parsed rows with the contract columns as text + _pulse_ordinal, unparseable or None)."""
     from pyspark.sql import functions as F
@@ -136,22 +164,19 @@ def _read_file(spark, path: str, kind: str, table: contract.Table):
             ],
             "_pulse_ordinal",
         )
-        unparseable = df.where(bad).select(
-            (F.col("_pulse_ordinal") + 2).alias("_line_number"),
-            F.when(F.col(CORRUPT).isNotNull(), F.lit("MALFORMED CSV RECORD"))
-            .otherwise(F.lit("INVALID UNICODE"))
-            .alias("error_type"),
-            F.when(
-                F.col(CORRUPT).isNotNull(),
-                F.lit("the number of fields differs from the header"),
+        unparseable = _classify(
+            spark,
+            df.where(bad)
+            .select(
+                (F.col("_pulse_ordinal") + 2).alias("_line_number"),
+                F.col(CORRUPT).isNull().alias("_pulse_bad_unicode"),
+                F.coalesce(
+                    F.col(CORRUPT),
+                    F.concat_ws(",", *[F.coalesce(F.col(f), F.lit("")) for f in fields]),
+                ).alias("raw_line"),
             )
-            .otherwise(F.lit("bytes that are not UTF-8"))
-            .alias("error_message"),
-            F.regexp_replace(
-                F.coalesce(F.col(CORRUPT), F.concat_ws(",", *[F.col(f) for f in fields])),
-                "[\r\n]+$",
-                "",
-            ).alias("raw_line"),
+            .collect(),
+            len(header),
         )
         return parsed, unparseable
     df = spark.read.parquet(path)

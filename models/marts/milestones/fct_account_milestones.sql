@@ -169,7 +169,8 @@ milestones as (
             when coalesce(setup.count_setup_steps_done, 0) = setup_step_count.count_setup_steps
                 then setup.last_step_done_at
         end as setup_completed_at,
-        coalesce(activation.count_value_events_first_90_days, 0) as count_value_events_first_90_days,
+        cast(coalesce(activation.count_value_events_first_90_days, 0) as {{ pulse_type('bigint') }})
+            as count_value_events_first_90_days,
         activation.activated_at,
         activation.activated_at is not null as is_activated,
         coalesce(utilization.count_value_events_last_complete_month, 0) as count_value_events_last_complete_month,

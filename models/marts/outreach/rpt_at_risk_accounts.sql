@@ -29,7 +29,8 @@ final as (
         dragging_component,
         health_score_change_30_days,
         has_inactive_champion,
-        row_number() over (order by coalesce(arr_usd, 0) desc, account_id) as arr_at_risk_rank
+        cast(row_number() over (order by coalesce(arr_usd, 0) desc, account_id) as {{ pulse_type('bigint') }})
+            as arr_at_risk_rank
     from health
     where not is_churned and (health_band = 'at_risk' or is_churn_risk)
 

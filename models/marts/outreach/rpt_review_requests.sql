@@ -82,13 +82,13 @@ final as (
 
     select
         *,
-        row_number() over (
+        cast(row_number() over (
             order by
                 case when last_milestone_at is null then 1 else 0 end asc,
                 last_milestone_at desc,
                 nps_score desc,
                 visitor_id asc
-        ) as request_rank
+        ) as {{ pulse_type('bigint') }}) as request_rank
     from candidates
 
 )
