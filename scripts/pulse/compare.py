@@ -3,7 +3,8 @@
 `python -m pulse.compare --duckdb .test/pulse.duckdb --spark-warehouse .spark/warehouse`
 (make test-spark runs it). The Spark tables are read from their Parquet files in the
 warehouse folder (`<schema>.db/<table>/`, partition folders included), so no Spark session
-is needed. Each mart of the DuckDB schema is compared as a multiset of rows: the same
+is needed. Bookkeeping stamps of the run's clock (columns `_..._at`, e.g. _pulse_batch_at)
+are left out. Each mart of the DuckDB schema is compared as a multiset of rows: the same
 columns, the same number of rows, and after sorting both sides the same values: exact for
 integers, text, dates, timestamps and booleans, within 1e-9 relative for doubles, NULL where
 the other side is NULL. One line per mart; the exit status is 1 when any mart differs or is
@@ -46,9 +47,11 @@ def compare_table(con, table: str, schema: str, folder: Path) -> tuple[bool, str
     spark_columns = {
         row[0].lower() for row in con.execute(f"describe select * from {spark_rel}").fetchall()
     }
+    # the run's clock in the bookkeeping stamps (_pulse_batch_at, ...) differs by nature
+    columns = [(n, kind) for n, kind in columns if not (n.startswith("_") and n.endswith("_at"))]
     names = [name for name, _ in columns]
     missing = [n for n in names if n.lower() not in spark_columns]
-    extra = sorted(spark_columns - {n.lower() for n in names})
+    extra = sorted(c for c in spark_columns - {n.lower() for n in names} if not c.endswith("_at"))
     if missing or extra:
         return False, f"columns differ (missing on Spark: {missing}, extra on Spark: {extra})"
     floats = [n for n, kind in columns if kind.upper() in _FLOAT_TYPES]
