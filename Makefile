@@ -33,12 +33,13 @@ TEST_GENERATE := --accounts 40 --days 120 --seed 7 --bad-row-rate 0.02
 DBT := $(BIN)/dbt
 PULSE := $(BIN)/pulse
 
-.PHONY: help install build generate dbt-build validate publish export report notify test lint test-python test-dbt test-postgres clean browser
+.PHONY: help install build generate dbt-build validate publish export report notify test lint test-python test-dbt test-postgres test-spark clean browser
 
 help:
 	@echo "make build          install, sample data (only into an empty data/raw), dbt build, validate, publish, export, report"
 	@echo "make test           install, lint (ruff, sqlfluff), dbt build + tests on a small data set, pytest"
 	@echo "make test-postgres  the same dbt project on a throwaway PostgreSQL 15 cluster"
+	@echo "make test-spark     the same dbt project on Apache Spark (in-process), every mart compared with DuckDB"
 	@echo "make clean          remove generated data, databases and dbt artefacts (not .venv)"
 
 $(VENV)/.installed: $(ROOT)/requirements.lock $(ROOT)/pyproject.toml
@@ -135,5 +136,18 @@ test: lint test-dbt test-python
 test-postgres: install $(TEST_RAW)/_manifest.json
 	bash $(ROOT)/.ci/postgres.sh $(TEST_RAW)
 
+# Spark (dbt-spark, PySpark) only for make test-spark: its own lock and venv, so the default
+# install stays small. Java 17 is installed by .ci/spark.sh when missing.
+SPARK_VENV := $(ROOT)/.venv-spark
+
+$(SPARK_VENV)/.installed: $(ROOT)/requirements-spark.lock $(ROOT)/pyproject.toml $(VENV)/.installed
+	$(PYTHON) -m venv $(SPARK_VENV)
+	$(BIN)/uv pip install --quiet --python $(SPARK_VENV)/bin/python -r $(ROOT)/requirements-spark.lock
+	$(BIN)/uv pip install --quiet --python $(SPARK_VENV)/bin/python --no-deps -e $(ROOT)
+	touch $@
+
+test-spark: install $(SPARK_VENV)/.installed $(TEST_RAW)/_manifest.json
+	bash $(ROOT)/.ci/spark.sh $(TEST_RAW)
+
 clean:
-	rm -rf $(ROOT)/target $(ROOT)/logs $(ROOT)/.test $(ROOT)/warehouse
+	rm -rf $(ROOT)/target $(ROOT)/logs $(ROOT)/.test $(ROOT)/warehouse $(ROOT)/.spark

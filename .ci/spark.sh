@@ -48,7 +48,7 @@ step "day 1: landing the raw files on Spark"
 step "day 1: dbt build --target spark (every model and data test)"
 "${SPARK_DBT[@]}" build --target spark --exclude-resource-type unit_test
 step "day 1: unit tests on Spark"
-"${SPARK_DBT[@]}" test --target spark --select "test_type:unit" --exclude "tag:duckdb_only"
+"${SPARK_DBT[@]}" test --target spark --select "test_type:unit"
 step "day 1: the DuckDB build of the same files"
 "${DUCK_DBT[@]}" build --target duckdb --exclude-resource-type unit_test --quiet
 step "day 1: every mart, DuckDB vs Spark"

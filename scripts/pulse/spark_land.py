@@ -110,9 +110,10 @@ def _classify(spark, rows, n_columns: int):
             found = len(next(csv.reader([line]), []))
             kind = "TOO MANY COLUMNS" if found > n_columns else "MISSING COLUMNS"
             message = f"Expected Number of Columns: {n_columns} Found: {found}"
-        out.append((row._line_number, kind, message, line))
+        out.append((row._source_file, row._line_number, kind, message, line))
     schema = StructType(
         [
+            StructField("_source_file", StringType()),
             StructField("_line_number", LongType()),
             StructField("error_type", StringType()),
             StructField("error_message", StringType()),
@@ -122,81 +123,114 @@ def _classify(spark, rows, n_columns: int):
     return spark.createDataFrame(out, schema)
 
 
-def _read_file(spark, path: str, kind: str, table: contract.Table):
-    """(parsed rows with the contract columns as text + _pulse_ordinal, unparseable or None)."""
+def _read_group(spark, paths_: list[str], kind: str, header: list[str], table: contract.Table):
+    """One read of files with the same format and header: (parsed rows with the contract
+    columns as text + _pulse_file + _pulse_ordinal, unparseable rows or None)."""
+    from pyspark.sql import Window
     from pyspark.sql import functions as F
     from pyspark.sql.types import StringType, StructField, StructType
 
+    # input_file_name() is a URI (file:///a/b%20c.csv): decoded ('+' kept), it is the path,
+    # which the map gives back exactly as listed
+    by_path = F.create_map(*[F.lit(x) for p in paths_ for x in (os.path.normpath(p), p)])
+
+    def to_path(column: str):
+        decoded = F.regexp_replace(
+            F.url_decode(F.replace(F.col(column), F.lit("+"), F.lit("%2B"))), "^file:/+", "/"
+        )
+        return F.coalesce(by_path[decoded], decoded)
+
+    names = {name.strip().lower(): i for i, name in enumerate(header)}
+    missing = [c for c in table.required if c not in names]
+    if missing:
+        first = paths_[0] + (
+            f" (and {len(paths_) - 1} more files with the same header)" if len(paths_) > 1 else ""
+        )
+        raise LandingError(
+            f"{first} has no column '{missing[0]}' (required by the raw contract of "
+            f"{table.name}); columns found: {', '.join(names)}"
+        )
     if kind == "csv":
-        header = rawfiles.csv_header(path)
-        names = {name.strip().lower(): i for i, name in enumerate(header)}
-        missing = [c for c in table.required if c not in names]
-        if missing:
-            raise LandingError(
-                f"{path} has no column '{missing[0]}' (required by the raw contract of "
-                f"{table.name}); columns found: {', '.join(names)}"
-            )
         fields = [f"_c{i}" for i in range(len(header))]
         schema = StructType(
             [StructField(f, StringType()) for f in fields] + [StructField(CORRUPT, StringType())]
         )
-        df = (
+        reader = (
             spark.read.option("header", True)
-            .option("multiLine", True)  # a file is one split: rows keep their file order
+            # a file is never split: its rows keep their order within one partition
+            .option("multiLine", True)
             .option("quote", '"')
             .option("escape", '"')
             .option("mode", "PERMISSIVE")
             .option("columnNameOfCorruptRecord", CORRUPT)
             .option("encoding", "UTF-8")
             .schema(schema)
-            .csv(path)
-            .withColumn("_pulse_ordinal", F.monotonically_increasing_id())
-            .cache()
+            .csv(paths_)
         )
+        column = {c: F.col(fields[names[c]]) for c in table.columns if c in names}
+    else:
+        reader = spark.read.option("mergeSchema", True).parquet(*paths_)
+        column = {
+            c: F.col(_q(header[names[c]])).cast("string") for c in table.columns if c in names
+        }
+    df = (
+        reader.withColumn("_pulse_uri", F.input_file_name())
+        .withColumn("_pulse_id", F.monotonically_increasing_id())
+        .withColumn(
+            "_pulse_ordinal",
+            F.col("_pulse_id") - F.min("_pulse_id").over(Window.partitionBy("_pulse_uri")),
+        )
+        .cache()
+    )
+    if kind == "csv":
         bad_unicode = F.lit(False)
         for f in fields:
             bad_unicode = bad_unicode | F.coalesce(F.instr(F.col(f), "\ufffd") > 0, F.lit(False))
         bad = F.col(CORRUPT).isNotNull() | bad_unicode
-        parsed = df.where(~bad).select(
-            *[
-                (F.col(fields[names[c]]) if c in names else F.lit(None).cast("string")).alias(c)
-                for c in table.columns
-            ],
-            "_pulse_ordinal",
-        )
-        unparseable = _classify(
-            spark,
-            df.where(bad)
-            .select(
-                (F.col("_pulse_ordinal") + 2).alias("_line_number"),
-                F.col(CORRUPT).isNull().alias("_pulse_bad_unicode"),
-                F.coalesce(
-                    F.col(CORRUPT),
-                    F.concat_ws(",", *[F.coalesce(F.col(f), F.lit("")) for f in fields]),
-                ).alias("raw_line"),
-            )
-            .collect(),
-            len(header),
-        )
-        return parsed, unparseable
-    df = spark.read.parquet(path)
-    names = {name.strip().lower(): name for name in df.columns}
-    missing = [c for c in table.required if c not in names]
-    if missing:
-        raise LandingError(
-            f"{path} has no column '{missing[0]}' (required by the raw contract of "
-            f"{table.name}); columns found: {', '.join(names)}"
-        )
-    parsed = df.select(
-        *[
-            (
-                F.col(_q(names[c])).cast("string") if c in names else F.lit(None).cast("string")
-            ).alias(c)
-            for c in table.columns
-        ],
-        F.monotonically_increasing_id().alias("_pulse_ordinal"),
+    else:
+        bad = F.lit(False)
+    parsed = df.where(~bad).select(
+        *[column.get(c, F.lit(None).cast("string")).alias(c) for c in table.columns],
+        to_path("_pulse_uri").alias("_pulse_file"),
+        "_pulse_ordinal",
     )
-    return parsed, None
+    if kind != "csv":
+        return parsed, None
+    unparseable = _classify(
+        spark,
+        df.where(bad)
+        .select(
+            to_path("_pulse_uri").alias("_source_file"),
+            (F.col("_pulse_ordinal") + 2).alias("_line_number"),
+            F.col(CORRUPT).isNull().alias("_pulse_bad_unicode"),
+            F.coalesce(
+                F.col(CORRUPT),
+                F.concat_ws(",", *[F.coalesce(F.col(f), F.lit("")) for f in fields]),
+            ).alias("raw_line"),
+        )
+        .collect(),
+        len(header),
+    )
+    return parsed, unparseable
+
+
+def _groups(spark, files: list[dict]) -> list[tuple[str, list[str], list[dict]]]:
+    """The files of one table by (format, header): each group is read by one statement.
+    A Parquet group's header is the union of its files' columns."""
+    groups: dict[tuple[str, tuple[str, ...]], list[dict]] = {}
+    parquet: list[dict] = []
+    for f in files:
+        if f["format"] == "csv":
+            key = ("csv", tuple(rawfiles.csv_header(f["path"])))
+            groups.setdefault(key, []).append(f)
+        else:
+            parquet.append(f)
+    out = [(kind, list(header), group) for (kind, header), group in groups.items()]
+    if parquet:
+        paths_ = [f["path"] for f in parquet]
+        header = spark.read.option("mergeSchema", True).parquet(*paths_).columns
+        out.append(("parquet", header, parquet))
+    return out
 
 
 def land(raw_dir: Path, schema: str = "raw", full_refresh: bool = False) -> dict[str, int]:
@@ -251,35 +285,44 @@ def land(raw_dir: Path, schema: str = "raw", full_refresh: bool = False) -> dict
                     f"{table.name} cannot follow it in place: add new rows as new files, or "
                     "rebuild from scratch with --full-refresh"
                 )
-        offset = 0
-        for f in to_land:
-            parsed, unparseable = _read_file(spark, f["path"], f["format"], table)
-            numbered = parsed.withColumn(
-                "_source_row",
-                F.row_number().over(Window.orderBy("_pulse_ordinal")) + F.lit(offset),
-            ).select(
-                *table.columns,
-                F.lit(f["path"]).alias("_source_file"),
-                F.col("_source_row").cast("bigint"),
-                F.lit(load_id).cast("bigint").alias("_load_id"),
+        landed = 0
+        for kind, header, group in _groups(spark, to_land):
+            parsed, unparseable = _read_group(
+                spark, [f["path"] for f in group], kind, header, table
             )
-            numbered.write.insertInto(f"{schema}.{table.name}")
-            rows = spark.sql(
-                f"select count(*) from {schema}.{_q(table.name)} where _load_id = {load_id} "
-                f"and _source_file = {_lit(f['path'])}"
-            ).first()[0]
-            lines = 0
+            # _source_row: the row's number among the parsed rows of this read, in file
+            # order (files sorted by path), as DuckDB's landing numbers them
+            per_file = dict(parsed.groupBy("_pulse_file").count().collect())
+            offsets, total = {}, landed
+            for f in group:
+                offsets[f["path"]] = total
+                total += per_file.get(f["path"], 0)
+            offset_of = F.create_map(*[F.lit(x) for item in offsets.items() for x in item])
+            parsed.select(
+                *table.columns,
+                F.col("_pulse_file").alias("_source_file"),
+                (
+                    offset_of[F.col("_pulse_file")]
+                    + F.row_number().over(
+                        Window.partitionBy("_pulse_file").orderBy("_pulse_ordinal")
+                    )
+                )
+                .cast("bigint")
+                .alias("_source_row"),
+                F.lit(load_id).cast("bigint").alias("_load_id"),
+            ).write.insertInto(f"{schema}.{table.name}")
+            lines: dict[str, int] = {}
             if unparseable is not None:
                 unparseable.select(
-                    F.lit(f["path"]).alias("_source_file"),
+                    "_source_file",
                     F.col("_line_number").cast("bigint"),
                     "error_type",
                     "error_message",
                     "raw_line",
                     F.lit(load_id).cast("bigint").alias("_load_id"),
                 ).write.insertInto(f"{schema}.{table.name}__unparseable")
-                lines = unparseable.count()
-            offset += rows
+                lines = dict(unparseable.groupBy("_source_file").count().collect())
+            landed = total
             spark.createDataFrame(
                 [
                     (
@@ -291,13 +334,15 @@ def land(raw_dir: Path, schema: str = "raw", full_refresh: bool = False) -> dict
                         f["mtime_ns"],
                         rawfiles.sha256(f["path"]),
                         load_id,
-                        rows,
-                        lines,
+                        per_file.get(f["path"], 0),
+                        lines.get(f["path"], 0),
                     )
+                    for f in group
                 ],
                 spark.table(log).schema,
             ).write.insertInto(log)
             spark.catalog.clearCache()
+        offset = landed
         counts[table.name] = offset
         if table.contract.get("must_have_rows"):
             total = spark.sql(f"select count(*) from {schema}.{_q(table.name)}").first()[0]
