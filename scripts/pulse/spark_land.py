@@ -55,8 +55,14 @@ def session_conf(root: Path) -> dict[str, str]:
 
 
 def session():
+    """The running session (a cluster's notebook or job: its own settings stay, only the
+    session time zone becomes UTC), else a local one with the `spark` profile's settings."""
     from pyspark.sql import SparkSession
 
+    active = SparkSession.getActiveSession()
+    if active is not None:
+        active.conf.set("spark.sql.session.timeZone", "UTC")
+        return active
     root = spark_dir()
     root.mkdir(parents=True, exist_ok=True)
     builder = SparkSession.builder.appName("pulse-land").enableHiveSupport()
