@@ -9,7 +9,8 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 RAW="${1:?usage: postgres.sh RAW_DIR}"
 BIN="$ROOT/.venv/bin"
-PORT="${PULSE_TEST_PG_PORT:-55432}"
+# a free loopback port unless one is given (a server left by another run must not collide)
+PORT="${PULSE_TEST_PG_PORT:-$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()')}"
 
 pg_bin() { ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1; }
 

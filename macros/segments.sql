@@ -1,15 +1,15 @@
 {#-
     Lifecycle segment flags (README "Definitions": Segments) on a usage relation with the columns
-    count_active_days_last_30_days, active_minutes_last_30_days and first_active_date, and a
+    count_active_days_in_window, active_minutes_in_window and first_active_date, and a
     report window relation (window_start_date, as_of_date). Shared by visitor and account
     segments so both follow the same definitions and vars.
 -#}
 {% macro pulse_lifecycle_segment_flags(usage, report_window) -%}
     {{ usage }}.first_active_date is null as is_never_active,
-    {{ usage }}.count_active_days_last_30_days <= {{ var('churn_risk_max_active_days') }}
-    and {{ usage }}.active_minutes_last_30_days <= {{ var('churn_risk_max_active_minutes') }} as is_churn_risk,
-    {{ usage }}.count_active_days_last_30_days >= {{ var('healthy_min_active_days') }} as is_healthy,
-    {{ usage }}.count_active_days_last_30_days = 0 and {{ usage }}.first_active_date is not null as is_inactive,
+    {{ usage }}.count_active_days_in_window <= {{ var('churn_risk_max_active_days') }}
+    and {{ usage }}.active_minutes_in_window <= {{ var('churn_risk_max_active_minutes') }} as is_churn_risk,
+    {{ usage }}.count_active_days_in_window >= {{ var('healthy_min_active_days') }} as is_healthy,
+    {{ usage }}.count_active_days_in_window = 0 and {{ usage }}.first_active_date is not null as is_inactive,
     coalesce({{ usage }}.first_active_date >= {{ report_window }}.window_start_date, false) as is_new,
     coalesce(
         {{ pulse_days_between(usage ~ '.first_active_date', report_window ~ '.as_of_date') }}

@@ -51,6 +51,12 @@
 {%- endmacro %}
 
 
+{#- The order of the health bands, worst first: at_risk 1, neutral 2, healthy 3 (null: none). -#}
+{% macro pulse_health_band_rank(band) -%}
+    case {{ band }} when 'at_risk' then 1 when 'neutral' then 2 when 'healthy' then 3 end
+{%- endmacro %}
+
+
 {#- Health band of a score (vars health_healthy_min_score, health_at_risk_below_score). -#}
 {% macro pulse_health_band(score) -%}
     case

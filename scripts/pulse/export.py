@@ -17,7 +17,8 @@
   which dbt run its file was written.
 - Retention: versions older than PULSE_RETENTION_DAYS (30) are removed (the current one and
   the one before it are always kept), and so are trigger event files.
-- `manifest.json` lists every file (rows, SHA-256), the as_of_date, the dbt run and when.
+- `manifest.json` lists every file (rows, SHA-256), the as_of_date and window_days (the
+  length of the `..._in_window` columns), the dbt run and when.
 - Quality gate: refuses when the last dbt run never finished (killed: marts half old, half
   new), the last `pulse validate` failed or validated an older dbt run, or the last dbt run
   failed (marts older than it); `--force` overrides and says so (in the manifest).
@@ -423,6 +424,7 @@ def _carry_over(
                 **entry,
                 "format": fmt,
                 "as_of_date": entry.get("as_of_date", previous.get("as_of_date")),
+                "window_days": entry.get("window_days", previous.get("window_days")),
                 "written_at": entry.get("written_at", previous.get("written_at")),
                 "dbt_invocation_id": entry.get(
                     "dbt_invocation_id", previous.get("dbt_invocation_id")
@@ -479,6 +481,8 @@ def export(
 
     window = frames["dim_report_window"]
     as_of = csv_value(window["as_of_date"].iloc[0]) if not window.empty else ""
+    # the length of the window the `..._in_window` columns count (var window_days)
+    window_days = int(window["window_days"].iloc[0]) if not window.empty else None
     now = datetime.now(UTC)
     written_at = now.isoformat(timespec="seconds").replace("+00:00", "Z")
     invocation = (last_run or {}).get("invocation_id")
@@ -509,6 +513,7 @@ def export(
                     "bytes": out.stat().st_size,
                     "sha256": sha256(out),
                     "as_of_date": as_of,
+                    "window_days": window_days,
                     "written_at": written_at,
                     "dbt_invocation_id": invocation,
                 }
@@ -524,6 +529,7 @@ def export(
             "formula_escape": profile.formula_escape,
             "selected": [s.name for s in specs] if select else None,
             "as_of_date": as_of,
+            "window_days": window_days,
             "written_at": written_at,
             "dbt_invocation_id": invocation,
             "dbt_run_finished_at": (last_run or {}).get("finished_at"),

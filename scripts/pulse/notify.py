@@ -149,36 +149,8 @@ class Store:
 @contextmanager
 def open_store() -> Iterator[Store]:
     """The build database opened for writing (DuckDB file or PostgreSQL); closed at the end."""
-    if warehouse.target() == "duckdb":
-        import duckdb
-
-        db_file = paths.db_path()
-        if not db_file.exists():
-            raise PulseError(f"no database at {db_file}: run `make build` (dbt build) first")
-        try:
-            con = duckdb.connect(str(db_file))
-        except duckdb.Error as exc:
-            first = str(exc).splitlines()[0]
-            if "Conflicting lock" in first:
-                raise warehouse._busy(first) from None
-            raise PulseError(f"cannot open {db_file}: {first}") from None
-        try:
-            yield Store("duckdb", con)
-        finally:
-            con.close()
-    else:
-        import psycopg2
-
-        try:
-            con = psycopg2.connect("")
-        except psycopg2.Error as exc:
-            first_line = (str(exc).strip().splitlines() or ["unknown error"])[0]
-            raise PulseError(f"cannot connect to PostgreSQL: {first_line}") from None
-        con.autocommit = True
-        try:
-            yield Store("postgres", con)
-        finally:
-            con.close()
+    with warehouse.connect(read_only=False) as wh:
+        yield Store(wh.kind, wh.con)
 
 
 def _previous(store: Store) -> tuple[bool, set[triggers.Member]]:

@@ -114,11 +114,11 @@ CUSTOMER_QUERIES: dict[str, Query] = {
             "account_id",
             "visitor_id",
             "role",
-            "count_active_days_last_30_days",
-            "active_minutes_last_30_days",
-            "count_features_used_last_30_days",
+            "count_active_days_in_window",
+            "active_minutes_in_window",
+            "count_features_used_in_window",
             "frequency_band",
-            "is_active_last_30_days",
+            "is_active_in_window",
             "last_active_date",
         ),
         order_by="visitor_id",
@@ -137,13 +137,13 @@ CUSTOMER_QUERIES: dict[str, Query] = {
     ),
     "visitor_features": Query(
         "fct_visitor_feature_usage",
-        ("account_id", "visitor_id", "feature_id", "count_clicks_last_30_days"),
-        where="is_used_last_30_days",
+        ("account_id", "visitor_id", "feature_id", "count_clicks_in_window"),
+        where="is_used_in_window",
         order_by="visitor_id, feature_id",
     ),
     "features": Query(
         "fct_account_feature_usage",
-        ("account_id", "feature_id", "count_clicks_last_30_days", "is_used_last_30_days"),
+        ("account_id", "feature_id", "count_clicks_in_window", "is_used_in_window"),
         order_by="feature_id",
     ),
     # only the account's own standing: no peer counts, medians or other accounts' values
@@ -154,8 +154,8 @@ CUSTOMER_QUERIES: dict[str, Query] = {
             "feature_id",
             "peer_group_dimension",
             "peer_group",
-            "count_clicks_last_30_days",
-            "is_used_last_30_days",
+            "count_clicks_in_window",
+            "is_used_in_window",
             "percentile_rank",
             "is_top_10_pct",
         ),
@@ -244,9 +244,9 @@ BRIEF_QUERIES: dict[str, Query] = {
         "fct_account_usage_daily",
         (
             "account_id",
-            "count_active_visitors_last_30_days",
+            "count_active_visitors_in_window",
             "breadth_denominator",
-            "count_depth_features_used_last_30_days",
+            "count_depth_features_used_in_window",
         ),
         where="metric_date = ?",
     ),
@@ -287,14 +287,14 @@ BRIEF_QUERIES: dict[str, Query] = {
             "visitor_id",
             "nps_score",
             "responded_at",
-            "count_active_days_last_30_days",
+            "count_active_days_in_window",
             "request_rank",
         ),
         order_by="request_rank",
     ),
     "list_gaps": Query(
         "rpt_feature_adoption_gaps",
-        ("account_id", "visitor_id", "feature_id", "role", "count_active_days_last_30_days"),
+        ("account_id", "visitor_id", "feature_id", "role", "count_active_days_in_window"),
         order_by="feature_id, visitor_id",
     ),
 }
@@ -631,11 +631,11 @@ def _users(own: dict[str, list[Row]]) -> list[dict[str, Any]]:
                 "visitor_id": visitor_id,
                 "label": emails.get(visitor_id) or visitor_id,
                 "role": _label(_text(v["role"], "—")),
-                "active_days": _int(v["count_active_days_last_30_days"]),
-                "minutes": _int(v["active_minutes_last_30_days"]),
+                "active_days": _int(v["count_active_days_in_window"]),
+                "minutes": _int(v["active_minutes_in_window"]),
                 "band": _text(v["frequency_band"], "inactive"),
-                "features": _int(v["count_features_used_last_30_days"]),
-                "is_active": _flag(v["is_active_last_30_days"]),
+                "features": _int(v["count_features_used_in_window"]),
+                "is_active": _flag(v["is_active_in_window"]),
                 "last_active": fmt_date(_day(v["last_active_date"]), "never"),
             }
         )
@@ -677,7 +677,7 @@ def _features_per_user(
     for r in own["visitor_features"]:
         feature = str(r["feature_id"])
         clicks.setdefault(str(r["visitor_id"]), []).append(
-            (names.get(feature, feature), _int(r["count_clicks_last_30_days"]))
+            (names.get(feature, feature), _int(r["count_clicks_in_window"]))
         )
     rows = []
     for user in users:
@@ -707,8 +707,8 @@ def _core_features(
         rows.append(
             {
                 "name": _text(f["feature_name"], feature),
-                "adopted": used is not None and _flag(used["is_used_last_30_days"]),
-                "clicks": 0 if used is None else _int(used["count_clicks_last_30_days"]),
+                "adopted": used is not None and _flag(used["is_used_in_window"]),
+                "clicks": 0 if used is None else _int(used["count_clicks_in_window"]),
                 "not_tried": len(not_tried),
                 "not_tried_names": not_tried[:NAMES_SHOWN],
                 "not_tried_more": max(len(not_tried) - NAMES_SHOWN, 0),
@@ -734,12 +734,12 @@ def _benchmarks(own: dict[str, list[Row]], names: dict[str, str]) -> dict[str, A
     used = [
         {
             "name": names.get(str(r["feature_id"]), str(r["feature_id"])),
-            "clicks": _int(r["count_clicks_last_30_days"]),
+            "clicks": _int(r["count_clicks_in_window"]),
             "percentile": _num(r["percentile_rank"]) or 0.0,
             "is_top_10": _flag(r["is_top_10_pct"]),
         }
         for r in rows
-        if _flag(r["is_used_last_30_days"])
+        if _flag(r["is_used_in_window"])
     ]
     used.sort(key=lambda r: (-r["clicks"], r["name"]))
     return {
@@ -812,7 +812,7 @@ def customer_context(account_id: str, own: dict[str, list[Row]], shared: Shared)
     for user in users:
         bands[user["band"]] = bands.get(user["band"], 0) + 1
     core = _core_features(own, shared.features, users)
-    used_features = sum(_flag(f["is_used_last_30_days"]) for f in own["features"])
+    used_features = sum(_flag(f["is_used_in_window"]) for f in own["features"])
     return {
         "account_id": account_id,
         "name": _text(account["account_name"], account_id),
@@ -824,7 +824,7 @@ def customer_context(account_id: str, own: dict[str, list[Row]], shared: Shared)
         "generated_at": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
         "active_users": sum(u["is_active"] for u in users),
         "known_users": len(users),
-        "minutes_30": fmt_minutes(sum(u["minutes"] for u in users)),
+        "minutes_in_window": fmt_minutes(sum(u["minutes"] for u in users)),
         "features_used": used_features,
         "features_total": len(shared.features),
         "users": users,
@@ -855,14 +855,14 @@ def _component_values(
     if usage is not None and breadth is not None:
         seats = profile is not None and _int(profile["seats_purchased"]) > 0
         values["breadth"] = (
-            f"{_int(usage['count_active_visitors_last_30_days'])} of "
+            f"{_int(usage['count_active_visitors_in_window'])} of "
             f"{_int(usage['breadth_denominator'])} {'seats' if seats else 'known users'} "
             f"active ({_pct(breadth)})"
         )
     depth = _num(health["depth_pct"])
     if usage is not None and depth is not None:
         values["depth"] = (
-            f"{_int(usage['count_depth_features_used_last_30_days'])} of {depth_features} "
+            f"{_int(usage['count_depth_features_used_in_window'])} of {depth_features} "
             f"core features used ({_pct(depth)})"
         )
     frequency = _num(health["frequency"])
@@ -999,7 +999,7 @@ def brief_context(account_id: str, own: dict[str, list[Row]], shared: Shared) ->
                 "who": who(r),
                 "nps": _int(r["nps_score"]),
                 "responded": fmt_date(_day(r["responded_at"])),
-                "active_days": _int(r["count_active_days_last_30_days"]),
+                "active_days": _int(r["count_active_days_in_window"]),
                 "rank": _int(r["request_rank"]),
             }
             for r in own["list_review"]
@@ -1009,7 +1009,7 @@ def brief_context(account_id: str, own: dict[str, list[Row]], shared: Shared) ->
                 "who": who(r),
                 "role": _label(_text(r["role"], "—")),
                 "feature": names.get(str(r["feature_id"]), str(r["feature_id"])),
-                "active_days": _int(r["count_active_days_last_30_days"]),
+                "active_days": _int(r["count_active_days_in_window"]),
             }
             for r in own["list_gaps"]
         ],
@@ -1063,7 +1063,7 @@ def read_portfolio(wh: warehouse.Warehouse, shared: Shared) -> dict[str, list[Ro
             "h.renewal_date, h.is_churned, h.health_score, h.health_band, "
             "h.health_score_change_30_days, h.dragging_component, h.primary_segment, "
             "h.is_churn_risk, h.has_inactive_champion, m.journey_stage, "
-            "m.count_setup_steps_done, m.count_setup_steps, u.count_active_visitors_last_30_days, "
+            "m.count_setup_steps_done, m.count_setup_steps, u.count_active_visitors_in_window, "
             "a.count_known_visitors, (r.account_id is not null) as is_on_at_risk_list "
             "from marts.fct_account_health as h "
             "inner join marts.dim_accounts as a on a.account_id = h.account_id "
@@ -1092,7 +1092,7 @@ def read_portfolio(wh: warehouse.Warehouse, shared: Shared) -> dict[str, list[Ro
         "pes": _rows(
             wh,
             "select pes, adoption_score, stickiness_score, growth_score, stickiness_metric, "
-            "count_active_visitors_last_30_days from marts.fct_engagement_scores "
+            "count_active_visitors_in_window from marts.fct_engagement_scores "
             "where engagement_scope = 'product'",
         ),
         "nps": _rows(
@@ -1206,7 +1206,7 @@ def dashboard_context(
                     if stage == "not_set_up"
                     else ""
                 ),
-                "active": _int(r["count_active_visitors_last_30_days"]),
+                "active": _int(r["count_active_visitors_in_window"]),
                 "known": _int(r["count_known_visitors"]),
                 "dragging": COMPONENTS.get(_text(r["dragging_component"]), "—"),
                 "is_churned": _flag(r["is_churned"]),
@@ -1335,7 +1335,7 @@ def dashboard_context(
             "stickiness": _num(pes["stickiness_score"]),
             "growth": _num(pes["growth_score"]),
             "stickiness_metric": _text(pes["stickiness_metric"]).replace("_", "/").upper(),
-            "active": _int(pes["count_active_visitors_last_30_days"]),
+            "active": _int(pes["count_active_visitors_in_window"]),
         },
         "nps": None
         if nps is None

@@ -35,7 +35,7 @@ def run_log_schema() -> str:
 
 @dataclass
 class Warehouse:
-    """A read-only connection to the warehouse the marts live in."""
+    """A connection to the warehouse the marts live in (read-only unless opened for writing)."""
 
     kind: str
     con: Any
@@ -141,8 +141,9 @@ def _process(pid: int) -> dict[str, Any]:
 
 
 @contextmanager
-def connect() -> Iterator[Warehouse]:
-    """Open the warehouse read-only; closed when the block ends."""
+def connect(read_only: bool = True) -> Iterator[Warehouse]:
+    """Open the warehouse (read-only unless said otherwise: writers hold the build lock);
+    closed when the block ends."""
     if target() == "duckdb":
         import duckdb
 
@@ -150,12 +151,13 @@ def connect() -> Iterator[Warehouse]:
         if not db_file.exists():
             raise PulseError(f"no database at {db_file}: run `make build` (dbt build) first")
         try:
-            con = duckdb.connect(str(db_file), read_only=True)
+            con = duckdb.connect(str(db_file), read_only=read_only)
         except duckdb.Error as exc:
             first = str(exc).splitlines()[0]
             if "Conflicting lock" in first:
                 raise _busy(first) from None
-            raise PulseError(f"cannot open {db_file} read-only: {first}") from None
+            mode = " read-only" if read_only else ""
+            raise PulseError(f"cannot open {db_file}{mode}: {first}") from None
         try:
             yield Warehouse("duckdb", con)
         finally:
@@ -168,7 +170,7 @@ def connect() -> Iterator[Warehouse]:
         except psycopg2.Error as exc:
             first_line = (str(exc).strip().splitlines() or ["unknown error"])[0]
             raise PulseError(f"cannot connect to PostgreSQL: {first_line}") from None
-        con.set_session(readonly=True, autocommit=True)
+        con.set_session(readonly=read_only, autocommit=True)
         try:
             yield Warehouse("postgres", con)
         finally:

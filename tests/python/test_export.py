@@ -105,6 +105,9 @@ def test_manifest_lists_every_file_with_its_checksum(workdb, tmp_path):
     assert manifest["forced"] is False
     assert manifest["dbt_invocation_id"] == _last_invocation(workdb)
     assert manifest["as_of_date"] == "2026-03-31"
+    # the length of the window the ..._in_window columns count
+    assert manifest["window_days"] == 30
+    assert {entry["window_days"] for entry in manifest["files"]} == {30}
     listed = {f["file"] for f in manifest["files"]}
     on_disk = {p.name for p in folder.iterdir()} - {"manifest.json"}
     assert listed == on_disk and len(listed) == len(load_profile("generic").files)

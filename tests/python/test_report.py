@@ -209,8 +209,8 @@ def test_no_report_or_brief_holds_another_accounts_data(
 
 def test_brief_explains_each_component_with_its_real_values(db, all_briefs):
     rows = db.execute(
-        "select u.account_id, u.count_active_visitors_last_30_days, u.breadth_denominator, "
-        "u.count_depth_features_used_last_30_days, h.breadth_pct, h.depth_pct, h.breadth_score "
+        "select u.account_id, u.count_active_visitors_in_window, u.breadth_denominator, "
+        "u.count_depth_features_used_in_window, h.breadth_pct, h.depth_pct, h.breadth_score "
         "from marts.fct_account_usage_daily as u "
         "inner join marts.fct_account_health as h using (account_id) "
         "inner join marts.dim_report_window as w on u.metric_date = w.as_of_date "

@@ -41,10 +41,10 @@ account_features as (
         account_feature_usage.feature_id,
         account_feature_usage.as_of_date,
         coalesce(cast(accounts.{{ peer_group_column }} as {{ dbt.type_string() }}), 'unknown') as peer_group,
-        account_feature_usage.count_clicks_last_30_days,
-        account_feature_usage.count_visitors_last_30_days,
-        coalesce(account_usage.count_active_visitors_last_30_days, 0) as count_active_visitors_last_30_days,
-        account_feature_usage.is_used_last_30_days
+        account_feature_usage.count_clicks_in_window,
+        account_feature_usage.count_visitors_in_window,
+        coalesce(account_usage.count_active_visitors_in_window, 0) as count_active_visitors_in_window,
+        account_feature_usage.is_used_in_window
     from account_feature_usage
     inner join accounts
         on account_feature_usage.account_id = accounts.account_id
@@ -58,7 +58,7 @@ ratios as (
     select
         *,
         coalesce(
-            {{ pulse_ratio('count_clicks_last_30_days', 'count_active_visitors_last_30_days') }}, 0
+            {{ pulse_ratio('count_clicks_in_window', 'count_active_visitors_in_window') }}, 0
         ) as clicks_per_active_visitor
     from account_features
 
@@ -86,14 +86,14 @@ final as (
         '{{ peer_group_column }}' as peer_group_dimension,
         peer_group,
         as_of_date,
-        count_clicks_last_30_days,
-        count_visitors_last_30_days,
-        count_active_visitors_last_30_days,
-        is_used_last_30_days,
+        count_clicks_in_window,
+        count_visitors_in_window,
+        count_active_visitors_in_window,
+        is_used_in_window,
         clicks_per_active_visitor,
         count_accounts_in_peer_group,
         percentile_rank,
-        percentile_rank >= {{ top_min_percentile_rank }} and count_clicks_last_30_days > 0 as is_top_10_pct
+        percentile_rank >= {{ top_min_percentile_rank }} and count_clicks_in_window > 0 as is_top_10_pct
     from ranked
 
 )

@@ -44,8 +44,8 @@ feature_groups as (
         max(peer_group_dimension) as peer_group_dimension,
         max(as_of_date) as as_of_date,
         count(distinct account_id) as count_accounts_in_peer_group,
-        count(distinct case when is_used_last_30_days then account_id end) as count_accounts_using,
-        cast(sum(count_clicks_last_30_days) as {{ pulse_type('bigint') }}) as count_clicks_last_30_days
+        count(distinct case when is_used_in_window then account_id end) as count_accounts_using,
+        cast(sum(count_clicks_in_window) as {{ pulse_type('bigint') }}) as count_clicks_in_window
     from account_benchmarks
     group by feature_id, peer_group
 
@@ -66,7 +66,7 @@ user_distribution as (
             'cast(' ~ pulse_percentile('clicks_per_active_visitor', 0.9) ~ ' as ' ~ dbt.type_numeric() ~ ')', 4
         ) }} as p90_clicks_per_active_visitor
     from account_benchmarks
-    where is_used_last_30_days and count_active_visitors_last_30_days > 0
+    where is_used_in_window and count_active_visitors_in_window > 0
     group by feature_id, peer_group
 
 ),
@@ -80,7 +80,7 @@ role_active_visitors as (
     from visitor_usage
     inner join account_peer_groups
         on visitor_usage.account_id = account_peer_groups.account_id
-    where visitor_usage.count_active_days_last_30_days > 0 and visitor_usage.role is not null
+    where visitor_usage.count_active_days_in_window > 0 and visitor_usage.role is not null
     group by account_peer_groups.peer_group, visitor_usage.role
 
 ),
@@ -91,11 +91,11 @@ role_clicks as (
         visitor_feature_usage.feature_id,
         account_peer_groups.peer_group,
         visitor_feature_usage.role,
-        sum(visitor_feature_usage.count_clicks_last_30_days) as count_clicks
+        sum(visitor_feature_usage.count_clicks_in_window) as count_clicks
     from visitor_feature_usage
     inner join account_peer_groups
         on visitor_feature_usage.account_id = account_peer_groups.account_id
-    where visitor_feature_usage.count_clicks_last_30_days > 0 and visitor_feature_usage.role is not null
+    where visitor_feature_usage.count_clicks_in_window > 0 and visitor_feature_usage.role is not null
     group by visitor_feature_usage.feature_id, account_peer_groups.peer_group, visitor_feature_usage.role
 
 ),
@@ -151,7 +151,7 @@ final as (
         feature_groups.count_accounts_using,
         {{ pulse_ratio('feature_groups.count_accounts_using', 'feature_groups.count_accounts_in_peer_group') }}
             as share_of_accounts_using,
-        feature_groups.count_clicks_last_30_days,
+        feature_groups.count_clicks_in_window,
         user_distribution.median_clicks_per_active_visitor,
         user_distribution.p75_clicks_per_active_visitor,
         user_distribution.p90_clicks_per_active_visitor,

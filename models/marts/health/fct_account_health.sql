@@ -46,11 +46,11 @@ champions as (
     select
         visitor_usage.account_id,
         count(*) as count_champions,
-        cast(sum(case when visitor_usage.is_active_last_30_days then 1 else 0 end) as {{ pulse_type('bigint') }})
+        cast(sum(case when visitor_usage.is_active_in_window then 1 else 0 end) as {{ pulse_type('bigint') }})
             as count_active_champions,
         sum(
             case
-                when not visitor_usage.is_active_last_30_days and visitor_usage.first_active_date is not null
+                when not visitor_usage.is_active_in_window and visitor_usage.first_active_date is not null
                     then 1
                 else 0
             end
@@ -103,7 +103,7 @@ final as (
         coalesce(champions.count_champions, 0) as count_champions,
         coalesce(champions.count_active_champions, 0) as count_active_champions,
         coalesce(champions.count_inactive_champions, 0) > 0
-        and coalesce(segments.count_active_days_last_30_days, 0) > 0 as has_inactive_champion,
+        and coalesce(segments.count_active_days_in_window, 0) > 0 as has_inactive_champion,
         segments.primary_segment,
         coalesce(segments.is_churn_risk, false) as is_churn_risk
     from accounts

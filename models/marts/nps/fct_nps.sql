@@ -85,8 +85,8 @@ visitor_scores as (
         latest_responses.responded_at,
         latest_responses.nps_category,
         latest_responses.response_id is not null as has_response,
-        coalesce(visitor_usage.count_active_days_last_30_days, 0) as count_active_days_last_30_days,
-        coalesce(visitor_usage.count_active_days_last_30_days, 0) >= {{ var('nps_high_usage_min_active_days') }}
+        coalesce(visitor_usage.count_active_days_in_window, 0) as count_active_days_in_window,
+        coalesce(visitor_usage.count_active_days_in_window, 0) >= {{ var('nps_high_usage_min_active_days') }}
             as is_high_usage
     from visitors
     cross join report_window
@@ -122,7 +122,7 @@ final as (
         visitor_scores.responded_at,
         visitor_scores.nps_category,
         visitor_scores.has_response,
-        visitor_scores.count_active_days_last_30_days,
+        visitor_scores.count_active_days_in_window,
         visitor_scores.is_high_usage,
         case
             when visitor_scores.nps_category = 'passive' then 'passive'

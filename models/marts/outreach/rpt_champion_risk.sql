@@ -45,7 +45,7 @@ active_champions as (
     from visitor_usage
     inner join champion_roles
         on visitor_usage.role = champion_roles.role
-    where visitor_usage.is_active_last_30_days
+    where visitor_usage.is_active_in_window
     group by visitor_usage.account_id
 
 ),
@@ -64,7 +64,7 @@ final as (
         visitor_usage.as_of_date,
         visitor_usage.last_active_date,
         visitor_usage.days_since_last_active,
-        account_usage.count_active_visitors_last_30_days as account_active_visitors_last_30_days,
+        account_usage.count_active_visitors_in_window as account_active_visitors_in_window,
         coalesce(active_champions.count_active_champions, 0) as count_other_active_champions
     from visitor_usage
     inner join champion_roles
@@ -78,9 +78,9 @@ final as (
     left join active_champions
         on visitor_usage.account_id = active_champions.account_id
     where
-        not visitor_usage.is_active_last_30_days
+        not visitor_usage.is_active_in_window
         and visitor_usage.last_active_date is not null
-        and account_usage.count_active_days_last_30_days > 0
+        and account_usage.count_active_days_in_window > 0
         and not accounts.is_churned
 
 )

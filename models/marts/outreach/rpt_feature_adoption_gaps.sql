@@ -8,7 +8,7 @@ with
 visitor_usage as (
 
     select * from {{ ref('fct_visitor_usage') }}
-    where is_active_last_30_days
+    where is_active_in_window
 
 ),
 
@@ -31,7 +31,7 @@ final as (
         feature_usage.feature_id,
         feature_usage.product_area,
         visitor_usage.as_of_date,
-        visitor_usage.count_active_days_last_30_days,
+        visitor_usage.count_active_days_in_window,
         visitor_usage.last_active_date
     from visitor_usage
     inner join feature_usage

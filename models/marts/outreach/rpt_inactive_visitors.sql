@@ -35,11 +35,11 @@ role_feature_clicks as (
     select
         feature_usage.role,
         feature_usage.feature_id,
-        sum(feature_usage.count_clicks_last_30_days) as count_clicks
+        sum(feature_usage.count_clicks_in_window) as count_clicks
     from {{ ref('fct_visitor_feature_usage') }} as feature_usage
     inner join visitor_usage
         on feature_usage.visitor_id = visitor_usage.visitor_id
-    where visitor_usage.is_active_last_30_days and feature_usage.count_clicks_last_30_days > 0
+    where visitor_usage.is_active_in_window and feature_usage.count_clicks_in_window > 0
     group by feature_usage.role, feature_usage.feature_id
 
 ),

@@ -51,7 +51,7 @@ candidates as (
         accounts.csm_owner,
         nps.score as nps_score,
         nps.responded_at,
-        nps.count_active_days_last_30_days,
+        nps.count_active_days_in_window,
         report_window.as_of_date,
         milestones.journey_stage,
         case

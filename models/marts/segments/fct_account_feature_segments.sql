@@ -18,13 +18,13 @@ final as (
         product_area,
         is_core_event,
         as_of_date,
-        count_clicks_last_30_days,
-        count_visitors_last_30_days,
-        count_clicks_last_30_days <= {{ var('feature_never_used_max_clicks') }} as is_never_used,
-        count_clicks_last_30_days >= {{ var('feature_active_min_clicks') }} as is_actively_used,
+        count_clicks_in_window,
+        count_visitors_in_window,
+        count_clicks_in_window <= {{ var('feature_never_used_max_clicks') }} as is_never_used,
+        count_clicks_in_window >= {{ var('feature_active_min_clicks') }} as is_actively_used,
         case
-            when count_clicks_last_30_days <= {{ var('feature_never_used_max_clicks') }} then 'never_used'
-            when count_clicks_last_30_days >= {{ var('feature_active_min_clicks') }} then 'actively_used'
+            when count_clicks_in_window <= {{ var('feature_never_used_max_clicks') }} then 'never_used'
+            when count_clicks_in_window >= {{ var('feature_active_min_clicks') }} then 'actively_used'
             else 'occasionally_used'
         end as feature_segment
     from feature_usage

@@ -24,8 +24,8 @@ flags as (
         usage.account_id,
         usage.role,
         usage.as_of_date,
-        usage.count_active_days_last_30_days,
-        usage.active_minutes_last_30_days,
+        usage.count_active_days_in_window,
+        usage.active_minutes_in_window,
         usage.first_active_date,
         usage.last_active_date,
         {{ pulse_lifecycle_segment_flags('usage', 'report_window') }}

@@ -68,10 +68,10 @@ final as (
         features.product_area,
         features.is_core_event,
         report_window.as_of_date,
-        coalesce(recent.count_clicks, 0) as count_clicks_last_30_days,
-        coalesce(recent.count_active_days, 0) as count_active_days_last_30_days,
-        coalesce(recent.count_visitors, 0) as count_visitors_last_30_days,
-        coalesce(recent.count_clicks, 0) > 0 as is_used_last_30_days,
+        coalesce(recent.count_clicks, 0) as count_clicks_in_window,
+        coalesce(recent.count_active_days, 0) as count_active_days_in_window,
+        coalesce(recent.count_visitors, 0) as count_visitors_in_window,
+        coalesce(recent.count_clicks, 0) > 0 as is_used_in_window,
         lifetime.first_used_date,
         lifetime.last_used_date
     from subjects

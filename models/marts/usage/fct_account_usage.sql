@@ -41,22 +41,22 @@ final as (
         accounts.account_id,
         accounts.company_id,
         report_window.as_of_date,
-        coalesce(usage_daily.count_active_days_last_30_days, 0) as count_active_days_last_30_days,
-        coalesce(usage_daily.count_active_visitors_last_30_days, 0) as count_active_visitors_last_30_days,
-        coalesce(usage_daily.count_visitor_days_last_30_days, 0) as count_visitor_days_last_30_days,
-        coalesce(usage_daily.active_minutes_last_30_days, 0) as active_minutes_last_30_days,
-        coalesce(usage_daily.count_activity_events_last_30_days, 0) as count_activity_events_last_30_days,
-        coalesce(usage_daily.count_feature_clicks_last_30_days, 0) as count_feature_clicks_last_30_days,
-        coalesce(usage_daily.count_depth_features_used_last_30_days, 0) as count_depth_features_used_last_30_days,
+        coalesce(usage_daily.count_active_days_in_window, 0) as count_active_days_in_window,
+        coalesce(usage_daily.count_active_visitors_in_window, 0) as count_active_visitors_in_window,
+        coalesce(usage_daily.count_visitor_days_in_window, 0) as count_visitor_days_in_window,
+        coalesce(usage_daily.active_minutes_in_window, 0) as active_minutes_in_window,
+        coalesce(usage_daily.count_activity_events_in_window, 0) as count_activity_events_in_window,
+        coalesce(usage_daily.count_feature_clicks_in_window, 0) as count_feature_clicks_in_window,
+        coalesce(usage_daily.count_depth_features_used_in_window, 0) as count_depth_features_used_in_window,
         usage_daily.breadth_pct,
         usage_daily.depth_pct,
         coalesce(usage_daily.frequency, 0) as frequency,
         case
-            when coalesce(usage_daily.count_active_days_last_30_days, 0) >= {{ var('frequency_band_daily_min_days') }}
+            when coalesce(usage_daily.count_active_days_in_window, 0) >= {{ var('frequency_band_daily_min_days') }}
                 then 'daily'
-            when coalesce(usage_daily.count_active_days_last_30_days, 0) >= {{ var('frequency_band_weekly_min_days') }}
+            when coalesce(usage_daily.count_active_days_in_window, 0) >= {{ var('frequency_band_weekly_min_days') }}
                 then 'weekly'
-            when coalesce(usage_daily.count_active_days_last_30_days, 0) >= 1 then 'monthly'
+            when coalesce(usage_daily.count_active_days_in_window, 0) >= 1 then 'monthly'
             else 'inactive'
         end as frequency_band,
         activity.first_active_date,

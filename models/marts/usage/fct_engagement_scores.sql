@@ -334,7 +334,7 @@ final as (
         engagement_scope,
         account_id,
         as_of_date,
-        count_active_visitors as count_active_visitors_last_30_days,
+        count_active_visitors as count_active_visitors_in_window,
         avg_daily_active_visitors,
         avg_weekly_active_visitors,
         adoption_score,

@@ -98,12 +98,12 @@ final as (
         visitors.account_id,
         visitors.role,
         report_window.as_of_date,
-        coalesce(window_usage.count_active_days, 0) as count_active_days_last_30_days,
-        coalesce(window_usage.active_minutes, 0) as active_minutes_last_30_days,
-        coalesce(window_usage.count_activity_events, 0) as count_activity_events_last_30_days,
-        coalesce(window_usage.count_feature_clicks, 0) as count_feature_clicks_last_30_days,
-        coalesce(window_features.count_features_used, 0) as count_features_used_last_30_days,
-        coalesce(window_features.count_depth_features_used, 0) as count_depth_features_used_last_30_days,
+        coalesce(window_usage.count_active_days, 0) as count_active_days_in_window,
+        coalesce(window_usage.active_minutes, 0) as active_minutes_in_window,
+        coalesce(window_usage.count_activity_events, 0) as count_activity_events_in_window,
+        coalesce(window_usage.count_feature_clicks, 0) as count_feature_clicks_in_window,
+        coalesce(window_features.count_features_used, 0) as count_features_used_in_window,
+        coalesce(window_features.count_depth_features_used, 0) as count_depth_features_used_in_window,
         {{ pulse_ratio('coalesce(window_features.count_features_used, 0)', 'feature_counts.count_features') }}
             as breadth_pct,
         {{ pulse_ratio(
@@ -118,7 +118,7 @@ final as (
             when coalesce(window_usage.count_active_days, 0) >= 1 then 'monthly'
             else 'inactive'
         end as frequency_band,
-        coalesce(window_usage.count_active_days, 0) > 0 as is_active_last_30_days,
+        coalesce(window_usage.count_active_days, 0) > 0 as is_active_in_window,
         lifetime.first_active_date,
         lifetime.last_active_date,
         {{ pulse_days_between('lifetime.last_active_date', 'report_window.as_of_date') }} as days_since_last_active
