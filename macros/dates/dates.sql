@@ -120,6 +120,23 @@
 {%- endmacro %}
 
 
+{#- num / den unrounded (the caller casts the result to a double). DuckDB divides a decimal
+    such as 100.0 * n as a double; Spark keeps it a DECIMAL and cuts its scale to fit 38
+    digits (33.33333333333333 for 100 / 3, not the double 33.333333333333336), so there the
+    numerator is made a double first and the quotient is DuckDB's to the last bit. -#}
+{% macro pulse_divide(numerator, denominator) -%}
+    {{ return(adapter.dispatch('pulse_divide', 'customer_pulse')(numerator, denominator)) }}
+{%- endmacro %}
+
+{% macro default__pulse_divide(numerator, denominator) -%}
+    {{ numerator }} / {{ denominator }}
+{%- endmacro %}
+
+{% macro spark__pulse_divide(numerator, denominator) -%}
+    cast({{ numerator }} as {{ pulse_type('double') }}) / {{ denominator }}
+{%- endmacro %}
+
+
 {#- Continuous percentile (0-1) as an aggregate. -#}
 {% macro pulse_percentile(expr, fraction) -%}
     {{ return(adapter.dispatch('pulse_percentile', 'customer_pulse')(expr, fraction)) }}

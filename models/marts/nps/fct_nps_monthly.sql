@@ -85,8 +85,10 @@ final as (
         cast(count_promoters as {{ pulse_type('bigint') }}) as count_promoters,
         cast(count_passives as {{ pulse_type('bigint') }}) as count_passives,
         cast(count_detractors as {{ pulse_type('bigint') }}) as count_detractors,
-        cast(100.0 * (count_promoters - count_detractors) / count_responses as {{ pulse_type('double') }})
-            as nps
+        cast(
+            {{ pulse_divide('100.0 * (count_promoters - count_detractors)', 'count_responses') }}
+            as {{ pulse_type('double') }}
+        ) as nps
     from counted
 
 )

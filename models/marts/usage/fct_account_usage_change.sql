@@ -38,11 +38,11 @@ final as (
             case
                 when coalesce(previous_window.count_visitor_days_in_window, 0) > 0
                     then
-                        (
-                            coalesce(current_window.count_visitor_days_in_window, 0)
-                            - previous_window.count_visitor_days_in_window
-                        )
-                        * 1.0 / previous_window.count_visitor_days_in_window
+                        {{ pulse_divide(
+                            '(coalesce(current_window.count_visitor_days_in_window, 0)'
+                            ~ ' - previous_window.count_visitor_days_in_window) * 1.0',
+                            'previous_window.count_visitor_days_in_window'
+                        ) }}
             end as {{ pulse_type('double') }}
         ) as visitor_days_change_pct
     from accounts
