@@ -19,9 +19,23 @@
         ('depth', 'depth_pct'),
         ('frequency', 'frequency'),
         ('sentiment', 'account_nps'),
-        ('support', 'open_tickets_per_10_seats'),
+        ('support', 'weighted_open_tickets_per_10_seats'),
         ('relationship', 'days_since_csm_activity'),
+        ('interaction_sentiment', 'interaction_sentiment'),
+        ('sponsor_engagement', 'sponsor_engagement'),
     ]) }}
+{%- endmacro %}
+
+
+{#- The <component>_score, <component>_contribution columns of `relation`, in component order,
+    comma-separated on one line (a model's select list: `{{ pulse_health_component_columns('scores') }},`). -#}
+{% macro pulse_health_component_columns(relation) -%}
+    {%- set columns = [] -%}
+    {%- for component, metric in pulse_health_metrics() -%}
+        {%- do columns.append(relation ~ '.' ~ component ~ '_score') -%}
+        {%- do columns.append(relation ~ '.' ~ component ~ '_contribution') -%}
+    {%- endfor -%}
+    {{- columns | join(', ') -}}
 {%- endmacro %}
 
 

@@ -73,14 +73,18 @@ COMPONENTS = {
     "sentiment": "Sentiment",
     "support": "Support",
     "relationship": "Relationship",
+    "interaction_sentiment": "Interaction sentiment",
+    "sponsor_engagement": "Sponsor engagement",
 }
 COMPONENT_MEANING = {
     "breadth": "share of seats used in the last 30 days",
     "depth": "share of core features used in the last 30 days",
     "frequency": "active days per active user in the last 30 days",
     "sentiment": "NPS over each user's latest answer",
-    "support": "open support tickets per 10 seats (fewer is better)",
+    "support": "open support tickets per 10 seats, weighted by priority (fewer is better)",
     "relationship": "days since the last CSM contact (fewer is better)",
+    "interaction_sentiment": "mean sentiment of the CSM activities of the last 90 days",
+    "sponsor_engagement": "share of champion users active in the last 30 days",
 }
 PEER_DIMENSION_LABELS = {
     "plan_tier": "plan",
@@ -223,9 +227,12 @@ BRIEF_QUERIES: dict[str, Query] = {
             "frequency",
             "account_nps",
             "count_open_tickets",
-            "open_tickets_per_10_seats",
+            "weighted_open_tickets_per_10_seats",
             "last_csm_activity_date",
             "days_since_csm_activity",
+            "interaction_sentiment",
+            "count_negative_csm_activities",
+            "sponsor_engagement",
             *(f"{c}_{kind}" for c in COMPONENTS for kind in ("score", "contribution")),
             "count_champions",
             "count_active_champions",
@@ -870,10 +877,11 @@ def _component_values(
         values["frequency"] = f"{frequency:.1f} active days per active user"
     nps = _num(health["account_nps"])
     values["sentiment"] = "no NPS answers" if nps is None else f"NPS {nps:+.0f}"
-    tickets = _num(health["open_tickets_per_10_seats"])
+    tickets = _num(health["weighted_open_tickets_per_10_seats"])
     if tickets is not None:
         values["support"] = (
-            f"{_int(health['count_open_tickets'])} open tickets ({tickets:.1f} per 10 seats)"
+            f"{_int(health['count_open_tickets'])} open tickets "
+            f"({tickets:.1f} per 10 seats, weighted by priority)"
         )
     days = _num(health["days_since_csm_activity"])
     values["relationship"] = (
@@ -881,6 +889,19 @@ def _component_values(
         if days is None
         else f"last contact {fmt_date(_day(health['last_csm_activity_date']))}, "
         f"{_int(days)} days ago"
+    )
+    sentiment = _num(health["interaction_sentiment"])
+    values["interaction_sentiment"] = (
+        "no rated CSM activity"
+        if sentiment is None
+        else f"mean {sentiment:+.2f} ({_int(health['count_negative_csm_activities'])} negative)"
+    )
+    sponsors = _num(health["sponsor_engagement"])
+    values["sponsor_engagement"] = (
+        "no champion users"
+        if sponsors is None
+        else f"{_int(health['count_active_champions'])} of {_int(health['count_champions'])} "
+        f"champions active ({_pct(sponsors)})"
     )
     return values
 

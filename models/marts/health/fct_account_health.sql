@@ -45,9 +45,7 @@ champions as (
 
     select
         visitor_usage.account_id,
-        count(*) as count_champions,
-        cast(sum(case when visitor_usage.is_active_in_window then 1 else 0 end) as {{ pulse_type('bigint') }})
-            as count_active_champions,
+        -- champions that were active once but not in the window (the counts come from the history)
         sum(
             case
                 when not visitor_usage.is_active_in_window and visitor_usage.first_active_date is not null
@@ -85,23 +83,15 @@ final as (
         health_daily.frequency,
         health_daily.account_nps,
         health_daily.count_open_tickets,
-        health_daily.open_tickets_per_10_seats,
+        health_daily.weighted_open_tickets_per_10_seats,
         health_daily.last_csm_activity_date,
         health_daily.days_since_csm_activity,
-        health_daily.breadth_score,
-        health_daily.breadth_contribution,
-        health_daily.depth_score,
-        health_daily.depth_contribution,
-        health_daily.frequency_score,
-        health_daily.frequency_contribution,
-        health_daily.sentiment_score,
-        health_daily.sentiment_contribution,
-        health_daily.support_score,
-        health_daily.support_contribution,
-        health_daily.relationship_score,
-        health_daily.relationship_contribution,
-        coalesce(champions.count_champions, 0) as count_champions,
-        coalesce(champions.count_active_champions, 0) as count_active_champions,
+        health_daily.interaction_sentiment,
+        health_daily.count_negative_csm_activities,
+        health_daily.sponsor_engagement,
+        {{ pulse_health_component_columns('health_daily') }},
+        coalesce(health_daily.count_champions, 0) as count_champions,
+        coalesce(health_daily.count_active_champions, 0) as count_active_champions,
         coalesce(champions.count_inactive_champions, 0) > 0
         and coalesce(segments.count_active_days_in_window, 0) > 0 as has_inactive_champion,
         segments.primary_segment,

@@ -4,9 +4,14 @@
     contribution, the component that drags the score most and the change over 7 and 30 days.
 
     Signals as of each day: breadth, depth and frequency (rolling window, fct_account_usage_daily);
-    sentiment = account NPS over each visitor's latest response in the nps_lookback_days days
-    ending that day; support = tickets open that day per 10 seats (seats_purchased, or known
-    visitors when missing or 0); relationship = days since the account's last CSM activity.
+    the others are one int_ model each (models/intermediate/health): sentiment = account NPS
+    (int_account_nps_daily); support = open tickets weighted by priority per 10 seats
+    (int_account_open_tickets_daily; seats_purchased, or known visitors when missing or 0);
+    relationship = days since the last CSM activity (int_account_csm_recency_daily);
+    interaction_sentiment = mean sentiment of the CSM activities of the last
+    interaction_sentiment_days days (int_account_interaction_sentiment_daily);
+    sponsor_engagement = share of champion-role visitors active in the window
+    (int_account_sponsor_engagement_daily). The score columns follow pulse_health_metrics().
 
     Incremental: recomputes the days from the earliest day fct_account_usage_daily rebuilt since
     the last run, and at least the last health_lookback_days days (NPS, tickets and CSM
@@ -81,12 +86,6 @@ reach as (
 
 ),
 
-spine as (
-
-    {{ pulse_date_spine('reach', 'reach_start_date', 'end_date') }}
-
-),
-
 account_days as (
 
     select
@@ -101,121 +100,34 @@ account_days as (
 
 ),
 
--- sentiment: each visitor's latest response of a day counts until their next one, for at most
--- nps_lookback_days days
-nps_daily_latest as (
-
-    select
-        visitor_id,
-        account_id,
-        score,
-        cast({{ pulse_local_timestamp('responded_at') }} as date) as responded_date,
-        row_number() over (
-            partition by visitor_id, cast({{ pulse_local_timestamp('responded_at') }} as date)
-            order by responded_at desc, response_id desc
-        ) as response_rank
-    from {{ ref('stg_product__nps_responses') }}
-
-),
-
-nps_coverage as (
-
-    select
-        account_id,
-        score,
-        responded_date as covered_from_date,
-        {{ pulse_add_days('responded_date', var('nps_lookback_days') - 1) }} as lookback_end_date,
-        {{ pulse_add_days(
-            'lead(responded_date) over (partition by visitor_id order by responded_date)', -1
-        ) }} as next_response_eve_date
-    from nps_daily_latest
-    where response_rank = 1
-
-),
-
+-- the non-usage components' inputs, one int_ model each (models/intermediate/health)
 account_nps as (
 
-    select
-        nps_coverage.account_id,
-        spine.date_day as metric_date,
-        {{ pulse_ratio(
-            '100.0 * (sum(case when nps_coverage.score >= ' ~ var('nps_promoter_min_score') ~ ' then 1 else 0 end)'
-            ~ ' - sum(case when nps_coverage.score < ' ~ var('nps_passive_min_score') ~ ' then 1 else 0 end))',
-            'count(*)', 2
-        ) }} as account_nps
-    from nps_coverage
-    inner join spine
-        on
-            nps_coverage.covered_from_date <= spine.date_day
-            and nps_coverage.lookback_end_date >= spine.date_day
-            and (nps_coverage.next_response_eve_date is null or nps_coverage.next_response_eve_date >= spine.date_day)
-    group by nps_coverage.account_id, spine.date_day
-
-),
-
--- support: tickets open on each day (a ticket closed without a resolution time counts on no day)
-tickets as (
-
-    select
-        account_id,
-        cast({{ pulse_local_timestamp('opened_at') }} as date) as opened_date,
-        case
-            when resolved_at is not null
-                then {{ pulse_add_days('cast(' ~ pulse_local_timestamp('resolved_at') ~ ' as date)', -1) }}
-            when is_open then cast('9999-12-31' as date)
-            else {{ pulse_add_days('cast(' ~ pulse_local_timestamp('opened_at') ~ ' as date)', -1) }}
-        end as open_until_date
-    from {{ ref('stg_support__tickets') }}
-    where account_id is not null
+    select * from {{ ref('int_account_nps_daily') }}
 
 ),
 
 open_tickets as (
 
-    select
-        tickets.account_id,
-        spine.date_day as metric_date,
-        count(*) as count_open_tickets
-    from tickets
-    inner join spine
-        on tickets.opened_date <= spine.date_day and tickets.open_until_date >= spine.date_day
-    group by tickets.account_id, spine.date_day
-
-),
-
--- relationship: the last CSM activity on or before each day
-csm_activity_days as (
-
-    select distinct
-        account_id,
-        cast({{ pulse_local_timestamp('occurred_at') }} as date) as activity_date
-    from {{ ref('stg_crm__activities') }}
-    where account_id is not null
-
-),
-
-csm_coverage as (
-
-    select
-        account_id,
-        activity_date,
-        coalesce(
-            {{ pulse_add_days('lead(activity_date) over (partition by account_id order by activity_date)', -1) }},
-            cast('9999-12-31' as date)
-        ) as covered_to_date
-    from csm_activity_days
+    select * from {{ ref('int_account_open_tickets_daily') }}
 
 ),
 
 last_csm_activity as (
 
-    select
-        csm_coverage.account_id,
-        spine.date_day as metric_date,
-        csm_coverage.activity_date as last_csm_activity_date
-    from csm_coverage
-    inner join spine
-        on csm_coverage.activity_date <= spine.date_day and csm_coverage.covered_to_date >= spine.date_day
+    select * from {{ ref('int_account_csm_recency_daily') }}
+
+),
+
+interaction_sentiment as (
+
+    select * from {{ ref('int_account_interaction_sentiment_daily') }}
+
+),
+
+sponsor_engagement as (
+
+    select * from {{ ref('int_account_sponsor_engagement_daily') }}
 
 ),
 
@@ -230,13 +142,17 @@ signals as (
         account_nps.account_nps,
         coalesce(open_tickets.count_open_tickets, 0) as count_open_tickets,
         {{ pulse_ratio(
-            '10.0 * coalesce(open_tickets.count_open_tickets, 0)',
+            '10.0 * coalesce(open_tickets.weighted_open_tickets, 0)',
             'coalesce(nullif(accounts.seats_purchased, 0), accounts.count_known_visitors)',
             4
-        ) }} as open_tickets_per_10_seats,
+        ) }} as weighted_open_tickets_per_10_seats,
         last_csm_activity.last_csm_activity_date,
-        {{ pulse_days_between('last_csm_activity.last_csm_activity_date', 'account_days.metric_date') }}
-            as days_since_csm_activity
+        last_csm_activity.days_since_csm_activity,
+        interaction_sentiment.interaction_sentiment,
+        coalesce(interaction_sentiment.count_negative_activities, 0) as count_negative_csm_activities,
+        sponsor_engagement.sponsor_engagement,
+        coalesce(sponsor_engagement.count_champions, 0) as count_champions,
+        coalesce(sponsor_engagement.count_active_champions, 0) as count_active_champions
     from account_days
     inner join accounts
         on account_days.account_id = accounts.account_id
@@ -252,6 +168,14 @@ signals as (
         on
             account_days.account_id = last_csm_activity.account_id
             and account_days.metric_date = last_csm_activity.metric_date
+    left join interaction_sentiment
+        on
+            account_days.account_id = interaction_sentiment.account_id
+            and account_days.metric_date = interaction_sentiment.metric_date
+    left join sponsor_engagement
+        on
+            account_days.account_id = sponsor_engagement.account_id
+            and account_days.metric_date = sponsor_engagement.metric_date
 
 ),
 
@@ -274,18 +198,7 @@ scored_days as (
         scores.health_score,
         {{ pulse_health_band('scores.health_score') }} as health_band,
         coalesce(scores.count_scored_components, 0) as count_scored_components,
-        scores.breadth_score,
-        scores.breadth_contribution,
-        scores.depth_score,
-        scores.depth_contribution,
-        scores.frequency_score,
-        scores.frequency_contribution,
-        scores.sentiment_score,
-        scores.sentiment_contribution,
-        scores.support_score,
-        scores.support_contribution,
-        scores.relationship_score,
-        scores.relationship_contribution,
+        {{ pulse_health_component_columns('scores') }},
         scores.dragging_component
     from signals
     left join scores

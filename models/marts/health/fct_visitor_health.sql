@@ -2,8 +2,9 @@
     Visitor health as of as_of_date, scored with the same seed components as accounts on the
     visitor's own signals: breadth (share of all features clicked), depth (share of depth
     features clicked), frequency (active days in the window) and sentiment (the visitor's
-    latest NPS as a one-person NPS: promoter 100, passive 0, detractor -100). Support and
-    relationship are account signals and do not apply: their weights are renormalised away.
+    latest NPS as a one-person NPS: promoter 100, passive 0, detractor -100). Support,
+    relationship, interaction sentiment and sponsor engagement are account signals and do not
+    apply: their weights are renormalised away.
     Grain: visitor_id.
 -#}
 with
@@ -41,8 +42,10 @@ signals as (
             when 'passive' then 0
             when 'detractor' then -100
         end as account_nps,
-        cast(null as {{ pulse_type('double') }}) as open_tickets_per_10_seats,
-        cast(null as {{ pulse_type('double') }}) as days_since_csm_activity
+        cast(null as {{ pulse_type('double') }}) as weighted_open_tickets_per_10_seats,
+        cast(null as {{ pulse_type('double') }}) as days_since_csm_activity,
+        cast(null as {{ pulse_type('double') }}) as interaction_sentiment,
+        cast(null as {{ pulse_type('double') }}) as sponsor_engagement
     from visitor_usage
     left join nps
         on visitor_usage.visitor_id = nps.visitor_id

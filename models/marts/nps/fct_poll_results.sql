@@ -1,7 +1,7 @@
 {#-
     In-app poll results as of as_of_date: one row per poll and answer (response), counting each
-    visitor's latest answer to the poll (ties broken by responded_at, then response_id), so a
-    visitor who answered twice counts once. Responses after as_of_date are ignored.
+    visitor's latest answer to the poll (fct_visitor_poll_answers), so a visitor who answered
+    twice counts once. Responses after as_of_date are ignored.
 -#}
 with
 
@@ -11,52 +11,32 @@ report_window as (
 
 ),
 
-responses as (
+latest_responses as (
 
-    select responses.*
-    from {{ ref('stg_product__poll_responses') }} as responses
-    cross join report_window
-    where
-        responses.response is not null
-        and cast(responses.responded_at as date) <= report_window.as_of_date
+    select * from {{ ref('fct_visitor_poll_answers') }}
 
 ),
 
-ranked_responses as (
+ranked_by_poll as (
 
     select
-        response_id,
         poll_id,
-        visitor_id,
-        account_id,
         question,
-        response,
-        responded_at,
-        row_number() over (
-            partition by poll_id, visitor_id
-            order by responded_at desc, response_id desc
-        ) as response_recency_rank,
         row_number() over (
             partition by poll_id
             order by responded_at desc, response_id desc
         ) as poll_recency_rank
-    from responses
+    from latest_responses
 
 ),
 
-latest_responses as (
-
-    select * from ranked_responses
-    where response_recency_rank = 1
-
-),
-
+-- the wording of the poll's most recent answer
 poll_questions as (
 
     select
         poll_id,
         question
-    from ranked_responses
+    from ranked_by_poll
     where poll_recency_rank = 1
 
 ),
