@@ -453,7 +453,11 @@ growth_spans as (
         ) as span_start_date,
         {{ pulse_add_days('activity_date', window_days - 1) }} as span_end_date
     from visitor_activity
-    where activity_date > first_active_date
+    where
+        activity_date > first_active_date
+        -- the span is empty unless more than window_days days lie between p and u
+        and {{ pulse_days_between('coalesce(previous_active_date, first_active_date)', 'activity_date') }}
+        > {{ window_days }}
 
     union all
 
@@ -470,6 +474,10 @@ growth_spans as (
             )
         end as span_end_date
     from visitor_activity
+    -- the span is empty unless more than window_days days lie between u and n
+    where
+        next_active_date is null
+        or {{ pulse_days_between('activity_date', 'next_active_date') }} > {{ window_days }}
 
 ),
 
