@@ -5,8 +5,9 @@ The small data set is built from scratch on a new database with `--vars '{window
 window must say 14 days, and a few window metrics must equal a count by hand over the all-days
 facts of the same build (fct_visitor_days, int_visitor_feature_days_aggregated): active days of
 three visitors, distinct active visitors of two accounts (usage, segments, PES and the two
-histories), clicks of an account on a feature, in the 14 days ending on as_of_date. The visitors, accounts and feature are picked so that a 14-day
-and a 30-day window give different answers: a mart that ignored window_days would fail here.
+histories), clicks of an account on a feature, in the 14 days ending on as_of_date. The
+visitors, accounts and feature are picked so that a 14-day and a 30-day window give different
+answers: a mart that ignored window_days would fail here.
 """
 
 from __future__ import annotations
