@@ -25,9 +25,10 @@
     metric days C .. C + 2 x window_days - 1 (window, previous window) and, through a visitor's
     first-ever active day, later ones, but never a day before C; every day from C on is
     rewritten. What reaches back is the reading: the metric days need the 2 x window_days - 1 days
-    before the first one written (the previous window of the first day; the weekly blocks reach
-    less) and each visitor's first-ever active day (an aggregate over all its days). A run whose
-    stickiness_metric differs from the one stored rewrites every day.
+    before the first one written (the previous window of the first day; the weekly blocks need
+    7 x blocks - 1 days, more only when window_days < 4) and each visitor's first-ever active day
+    (an aggregate over all its days). A run whose stickiness_metric differs from the one stored
+    rewrites every day.
 -#}
 {{ config(
     materialized='incremental',
