@@ -1,7 +1,8 @@
 {#-
-    The incremental history models (fct_account_usage_daily, fct_account_health_daily) write
-    one row per account and metric_date and stamp each row with _pulse_source_batch_at, the
-    latest batch of their upstream model they were computed from. On an incremental run they
+    The incremental history models (fct_account_usage_daily, fct_account_health_daily,
+    fct_engagement_scores_daily) write one row per account (or engagement scope) and
+    metric_date and stamp each row with _pulse_source_batch_at, the latest batch of their
+    upstream model they were computed from. On an incremental run they
     recompute the metric days from the earliest day their upstream rebuilt since then, and
     end on as_of_date: after a run with an earlier as_of_date (rebuilding last week) the days
     after it are deleted (pulse_delete_days_after_as_of, a post-hook), so the history always

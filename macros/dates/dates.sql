@@ -222,20 +222,27 @@
     of `spine` (one column date_day). `uses` has one row per account_id, member and
     activity_date. A member used on day u counts on metric days u .. u + window_days - 1, cut
     at its next use, so each (member, metric day) pair appears once: no 30x join.
-    Returns account_id, metric_date, <count_column>.
+    member_column may name several columns ('visitor_id, feature_id': distinct pairs);
+    partition_columns replace account_id as the grouping (e.g. engagement_scope, scope_id).
+    Returns the partition columns, metric_date, <count_column>.
 -#}
-{% macro pulse_rolling_distinct_count(uses, member_column, spine, window_days, count_column) -%}
+{% macro pulse_rolling_distinct_count(
+    uses, member_column, spine, window_days, count_column, partition_columns=['account_id']
+) -%}
+    {%- set partition = partition_columns | join(', ') -%}
     select
-        coverage.account_id,
+        {%- for column in partition_columns %}
+        coverage.{{ column }},
+        {%- endfor %}
         {{ spine }}.date_day as metric_date,
         count(*) as {{ count_column }}
     from (
         select
-            account_id,
+            {{ partition }},
             activity_date as covered_from_date,
             {{ pulse_add_days('activity_date', window_days - 1) }} as window_end_date,
             {{ pulse_add_days(
-                'lead(activity_date) over (partition by account_id, ' ~ member_column ~ ' order by activity_date)', -1
+                'lead(activity_date) over (partition by ' ~ partition ~ ', ' ~ member_column ~ ' order by activity_date)', -1
             ) }} as next_use_eve_date
         from {{ uses }}
     ) as coverage
@@ -244,5 +251,9 @@
             coverage.covered_from_date <= {{ spine }}.date_day
             and coverage.window_end_date >= {{ spine }}.date_day
             and (coverage.next_use_eve_date is null or coverage.next_use_eve_date >= {{ spine }}.date_day)
-    group by coverage.account_id, {{ spine }}.date_day
+    group by
+        {%- for column in partition_columns %}
+        coverage.{{ column }},
+        {%- endfor %}
+        {{ spine }}.date_day
 {%- endmacro %}

@@ -9,7 +9,11 @@ of as_of_date), which the incremental models build on.
 
 The last date is built on a copy of the test database (built without as_of_date, so up to
 the last day) without --full-refresh: moving as_of_date back on an existing database works, the
-history models then end on it."""
+history models then end on it.
+
+A day of the PES history reads only what happened up to that day: at each date the PES
+history of the build equals that of the test database up to that date, so its last day (the
+build's fct_engagement_scores) is the test database's history row of that day."""
 
 from __future__ import annotations
 
@@ -100,7 +104,11 @@ def test_current_marts_hold_only_what_exists_on_as_of_date(as_of_builds, raw_dir
             assert con.execute(
                 "select count(*) from marts.dim_accounts where churned_at::date > ?", [day]
             ).fetchone() == (0,)
-            for history in ("fct_account_usage_daily", "fct_account_health_daily"):
+            for history in (
+                "fct_account_usage_daily",
+                "fct_account_health_daily",
+                "fct_engagement_scores_daily",
+            ):
                 sql = f"select max(metric_date) from marts.{history}"
                 assert con.execute(sql).fetchone()[0] == day, (day, history)
             for column, dim in (("account_id", "dim_accounts"), ("visitor_id", "dim_visitors")):
@@ -125,3 +133,42 @@ def test_current_marts_hold_only_what_exists_on_as_of_date(as_of_builds, raw_dir
     finally:
         con.close()
     assert counts[0] < counts[1], counts
+
+
+def test_pes_history_does_not_depend_on_as_of_date(as_of_builds, built_db):
+    columns = (
+        "scope_id, engagement_scope, account_id, count_active_visitors_in_window, "
+        "avg_daily_active_visitors, avg_weekly_active_visitors, adoption_score, "
+        "stickiness_metric, stickiness_score, count_new_visitors, count_recovered_visitors, "
+        "count_dropped_visitors, growth_ratio, growth_score, pes"
+    )
+    for day, (result, db_file) in as_of_builds.items():
+        assert result.returncode == 0, f"as_of_date {day}:\n{result.stdout[-4000:]}"
+        con = duckdb.connect()
+        try:
+            con.execute(f"attach '{built_db}' as full_history (read_only)")
+            con.execute(f"attach '{db_file}' as as_of_build (read_only)")
+            daily = "marts.fct_engagement_scores_daily"
+            pairs = {
+                # the build's history = the test database's history up to as_of_date
+                "history": (
+                    f"select metric_date, {columns} from as_of_build.{daily}",
+                    f"select metric_date, {columns} from full_history.{daily} "
+                    f"where metric_date <= date '{day}'",
+                ),
+                # its current PES = the test database's history row of that day
+                "as-of slice": (
+                    f"select as_of_date, {columns} from as_of_build.marts.fct_engagement_scores",
+                    f"select metric_date, {columns} from full_history.{daily} "
+                    f"where metric_date = date '{day}'",
+                ),
+            }
+            for name, (build, history) in pairs.items():
+                assert con.execute(f"select count(*) from ({build})").fetchone()[0] > 0, name
+                for left, right in [(build, history), (history, build)]:
+                    extra = con.execute(
+                        f"select count(*) from ({left} except all {right})"
+                    ).fetchone()[0]
+                    assert extra == 0, f"as_of_date {day}: {name}: {extra} rows differ"
+        finally:
+            con.close()

@@ -287,7 +287,8 @@ def test_nps_by_month_and_customer_tier(mf_query, sql) -> None:
 
 
 def test_pes(mf_query, sql) -> None:
-    """PES exists as of as_of_date only: the mean over the accounts, and the product's."""
+    """Without metric_time PES reads the as-of date: the mean over the accounts of
+    fct_engagement_scores, and the product's."""
     rows = mf_query(["pes", "product_pes"], [])
     want_pes, want_product = sql(
         """
@@ -302,3 +303,41 @@ def test_pes(mf_query, sql) -> None:
         {"pes": _number(rows[0]["pes"]), "product_pes": _number(rows[0]["product_pes"])},
         {"pes": want_pes, "product_pes": want_product},
     )
+
+
+@pytest.mark.parametrize("grain", ["day", "week", "month"])
+def test_pes_per_day_week_and_month(mf_query, sql, grain) -> None:
+    """PES history: a day, week or month reads its last day of fct_engagement_scores_daily, the
+    mean PES over the account rows and the product row's PES."""
+    column = f"metric_time__{grain}"
+    rows = mf_query(["pes", "product_pes"], [column])
+    got = {}
+    for r in rows:
+        period = _day(r[column])
+        got[(period, "pes")] = _number(r["pes"])
+        got[(period, "product_pes")] = _number(r["product_pes"])
+    want = {}
+    for period, pes, product_pes in sql(
+        f"""
+        with last_days as (
+            select max(metric_date) as metric_date
+            from marts.fct_engagement_scores_daily
+            group by date_trunc('{grain}', metric_date)
+        )
+        select
+            cast(date_trunc('{grain}', daily.metric_date) as date)::varchar,
+            avg(case when daily.engagement_scope = 'account' then daily.pes end),
+            max(case when daily.engagement_scope = 'product' then daily.pes end)
+        from marts.fct_engagement_scores_daily as daily
+        inner join last_days
+            on daily.metric_date = last_days.metric_date
+        group by 1
+        """
+    ):
+        want[(period, "pes")] = pes
+        want[(period, "product_pes")] = product_pes
+    periods = {period for period, _ in want}
+    assert len(periods) >= {"day": 60, "week": 10, "month": 3}[grain], periods
+    # the history changes over time (not one value repeated on every day)
+    assert len({want[(p, "product_pes")] for p in periods}) > 1
+    _assert_same(got, want)

@@ -4,9 +4,10 @@ The small data set is built from scratch on a new database with `--vars '{window
 (no unit tests: they pin the formulas at the default). Every data test must pass, the report
 window must say 14 days, and a few window metrics must equal a count by hand over the all-days
 facts of the same build (fct_visitor_days, int_visitor_feature_days_aggregated): active days of
-three visitors, distinct active visitors of two accounts, clicks of an account on a feature, in
-the 14 days ending on as_of_date. The visitors, accounts and feature are picked so that a 14-day
-and a 30-day window give different answers: a mart that ignored window_days would fail here.
+three visitors, distinct active visitors of two accounts (usage, segments, PES and the two
+histories), clicks of an account on a feature, in the 14 days ending on as_of_date. The
+visitors, accounts and feature are picked so that a 14-day and a 30-day window give different
+answers: a mart that ignored window_days would fail here.
 """
 
 from __future__ import annotations
@@ -143,7 +144,11 @@ def test_account_active_visitors_in_window(con, as_of):
     short, long = active_visitors(WINDOW_DAYS), active_visitors(DEFAULT_WINDOW_DAYS)
     counts = {a: (short.get(a, 0), long.get(a, 0)) for a in accounts if a in long}
     picked = _pick(counts, 2)
-    for table in ("marts.fct_account_usage", "marts.fct_account_segments"):
+    for table in (
+        "marts.fct_account_usage",
+        "marts.fct_account_segments",
+        "marts.fct_engagement_scores",  # PES: MAU of the account
+    ):
         rows = dict(
             con.execute(
                 f"select account_id, count_active_visitors_in_window from {table} "
@@ -152,15 +157,16 @@ def test_account_active_visitors_in_window(con, as_of):
             ).fetchall()
         )
         assert rows == {a: counts[a][0] for a in picked}, table
-    # the history row of as_of_date is the same window
-    daily = dict(
-        con.execute(
-            "select account_id, count_active_visitors_in_window from marts.fct_account_usage_daily "
-            "where metric_date = ? and account_id in (select unnest(?))",
-            [as_of, picked],
-        ).fetchall()
-    )
-    assert daily == {a: counts[a][0] for a in picked}
+    # the history rows of as_of_date are the same window
+    for table in ("marts.fct_account_usage_daily", "marts.fct_engagement_scores_daily"):
+        daily = dict(
+            con.execute(
+                f"select account_id, count_active_visitors_in_window from {table} "
+                "where metric_date = ? and account_id in (select unnest(?))",
+                [as_of, picked],
+            ).fetchall()
+        )
+        assert daily == {a: counts[a][0] for a in picked}, table
 
 
 def test_account_feature_clicks_in_window(con, as_of):
