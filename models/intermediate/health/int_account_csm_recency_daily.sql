@@ -1,23 +1,13 @@
 {#-
     Health input `relationship`: the account's last CSM activity on or before each day and the
-    days since it. One row per account and day from its first CSM activity, within 30 days
-    before the first activity day to as_of_date.
+    days since it. One row per account and day of int_health_days from its first CSM
+    activity.
 -#}
 with
 
-report_window as (
-
-    select * from {{ ref('dim_report_window') }}
-
-),
-
 spine as (
 
-    {{ pulse_date_spine(
-        'report_window',
-        pulse_add_days('report_window.first_activity_date', -30),
-        'report_window.as_of_date',
-    ) }}
+    select * from {{ ref('int_health_days') }}
 
 ),
 

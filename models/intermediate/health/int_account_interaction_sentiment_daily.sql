@@ -1,25 +1,15 @@
 {#-
     Health input `interaction_sentiment`: the mean sentiment of the account's CSM activities
     (positive +1, neutral 0, negative -1; activities without a sentiment do not count) in the
-    interaction_sentiment_days days ending on each day. One row per account and day with at
-    least one rated activity in that span, from 30 days before the first activity day to
-    as_of_date; no row (the component is null) when there is none.
+    interaction_sentiment_days days ending on each day. One row per account and day of
+    int_health_days with at least one rated activity in that span; no row (the component is
+    null) when there is none.
 -#}
 with
 
-report_window as (
-
-    select * from {{ ref('dim_report_window') }}
-
-),
-
 spine as (
 
-    {{ pulse_date_spine(
-        'report_window',
-        pulse_add_days('report_window.first_activity_date', -30),
-        'report_window.as_of_date',
-    ) }}
+    select * from {{ ref('int_health_days') }}
 
 ),
 

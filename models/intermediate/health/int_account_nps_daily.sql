@@ -2,24 +2,13 @@
     Health input `sentiment`: account NPS per account and day, over each visitor's latest
     response of a day, which counts from that day until the visitor's next response, for at
     most nps_lookback_days days. One row per account and day with at least one covered
-    response, from 30 days before the first activity day to as_of_date (the health history's
-    reach).
+    response, on the days of int_health_days.
 -#}
 with
 
-report_window as (
-
-    select * from {{ ref('dim_report_window') }}
-
-),
-
 spine as (
 
-    {{ pulse_date_spine(
-        'report_window',
-        pulse_add_days('report_window.first_activity_date', -30),
-        'report_window.as_of_date',
-    ) }}
+    select * from {{ ref('int_health_days') }}
 
 ),
 

@@ -3,15 +3,9 @@
     priority (seed ticket_priority_weights; a missing or unlisted priority weighs as `normal`).
     A ticket is open from the day it was opened to the day before it was resolved; a ticket
     closed without a resolution time counts on no day. One row per account and day with at
-    least one open ticket, from 30 days before the first activity day to as_of_date.
+    least one open ticket, on the days of int_health_days.
 -#}
 with
-
-report_window as (
-
-    select * from {{ ref('dim_report_window') }}
-
-),
 
 priority_weights as (
 
@@ -21,11 +15,7 @@ priority_weights as (
 
 spine as (
 
-    {{ pulse_date_spine(
-        'report_window',
-        pulse_add_days('report_window.first_activity_date', -30),
-        'report_window.as_of_date',
-    ) }}
+    select * from {{ ref('int_health_days') }}
 
 ),
 

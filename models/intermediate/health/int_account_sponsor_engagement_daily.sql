@@ -3,26 +3,16 @@
     champion-role visitors (seed role_focus, is_champion_role) that were active (any account)
     in the window_days days ending on that day. A visitor counts from the day it exists
     (created, or first active when earlier; always when created_at is unknown), as in
-    int_visitors_existing. One row per account and day on which it has a champion, from 30 days
-    before the first activity day to as_of_date; no row (the component is null) when it has none.
+    int_visitors_existing. One row per account and day of int_health_days on which it has a
+    champion; no row (the component is null) when it has none.
 -#}
 {%- set window_days = pulse_window_days() -%}
 
 with
 
-report_window as (
-
-    select * from {{ ref('dim_report_window') }}
-
-),
-
 spine as (
 
-    {{ pulse_date_spine(
-        'report_window',
-        pulse_add_days('report_window.first_activity_date', -30),
-        'report_window.as_of_date',
-    ) }}
+    select * from {{ ref('int_health_days') }}
 
 ),
 
