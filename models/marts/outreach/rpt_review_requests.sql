@@ -1,8 +1,11 @@
 {#-
     Review-request candidates: promoters whose latest NPS response is within the
     review_request_promoter_days (90) days ending on as_of_date, with high usage (active days
-    >= nps_high_usage_min_active_days), whose account has no open support ticket; ranked by the
-    recency of the account's latest milestone (setup completed or activated), then score.
+    >= nps_high_usage_min_active_days), first active at least review_request_min_tenure_days
+    (30) days before as_of_date, whose account has no support ticket open on as_of_date, and no
+    detractor answer or negative CSM activity in the review_request_guard_days (30) days ending
+    on it; ranked by the recency of the account's latest milestone (setup completed or
+    activated), then score.
     Grain: visitor_id.
 -#}
 with
@@ -33,12 +36,40 @@ milestones as (
 
 open_tickets as (
 
-    select
-        account_id,
-        count(*) as count_open_tickets
-    from {{ ref('stg_support__tickets') }}
-    where is_open and account_id is not null
-    group by account_id
+    select open_tickets.account_id
+    from {{ ref('int_account_open_tickets_daily') }} as open_tickets
+    inner join report_window
+        on open_tickets.metric_date = report_window.as_of_date
+
+),
+
+-- accounts with a detractor answer or a negative CSM activity in the guard days
+guarded_accounts as (
+
+    select responses.account_id
+    from {{ ref('fct_nps_responses') }} as responses
+    cross join report_window
+    where
+        responses.is_detractor
+        and responses.responded_date
+        >= {{ pulse_add_days('report_window.as_of_date', 1 - var('review_request_guard_days')) }}
+
+    union
+
+    select activities.account_id
+    from {{ ref('stg_crm__activities') }} as activities
+    cross join report_window
+    where
+        activities.sentiment = 'negative'
+        and cast({{ pulse_local_timestamp('activities.occurred_at') }} as date)
+        between {{ pulse_add_days('report_window.as_of_date', 1 - var('review_request_guard_days')) }}
+        and report_window.as_of_date
+
+),
+
+visitor_usage as (
+
+    select * from {{ ref('fct_visitor_usage') }}
 
 ),
 
@@ -68,12 +99,19 @@ candidates as (
         on nps.account_id = milestones.account_id
     left join open_tickets
         on nps.account_id = open_tickets.account_id
+    left join guarded_accounts
+        on nps.account_id = guarded_accounts.account_id
+    left join visitor_usage
+        on nps.visitor_id = visitor_usage.visitor_id
     where
         nps.nps_category = 'promoter'
         and nps.is_high_usage
         and cast({{ pulse_local_timestamp('nps.responded_at') }} as date)
         >= {{ pulse_add_days('report_window.as_of_date', 1 - var('review_request_promoter_days')) }}
         and open_tickets.account_id is null
+        and guarded_accounts.account_id is null
+        and visitor_usage.first_active_date
+        <= {{ pulse_add_days('report_window.as_of_date', -var('review_request_min_tenure_days')) }}
         and not accounts.is_churned
 
 ),
