@@ -32,7 +32,7 @@ responses as (
     from {{ ref('stg_product__nps_responses') }} as responses
     cross join report_window
     where
-        cast(responses.responded_at as date)
+        cast({{ pulse_local_timestamp('responses.responded_at') }} as date)
         between {{ pulse_add_days('report_window.as_of_date', 1 - var('nps_lookback_days')) }}
         and report_window.as_of_date
 

@@ -1,8 +1,8 @@
 {#-
     Each visitor's latest answer to each in-app poll as of as_of_date (ties broken by
     responded_at, then response_id): poll answers as visitor attributes (join on visitor_id, or
-    pivot a poll's answers into a CRM field). Responses after as_of_date and empty answers are
-    ignored. fct_poll_results counts these answers. Grain: visitor_id, poll_id.
+    pivot a poll's answers into a CRM field). Responses after as_of_date (local day, var timezone)
+    and empty answers are ignored. fct_poll_results counts these answers. Grain: visitor_id, poll_id.
 -#}
 with
 
@@ -19,7 +19,7 @@ responses as (
     cross join report_window
     where
         responses.response is not null
-        and cast(responses.responded_at as date) <= report_window.as_of_date
+        and cast({{ pulse_local_timestamp('responses.responded_at') }} as date) <= report_window.as_of_date
 
 ),
 
