@@ -11,7 +11,10 @@
       character in text, or a value not in accepted_values), <out_of_range> (e.g. score_out_of_range), invalid_value (below
       `min`), implausible_timestamp (before var plausible_min_date or more than
       var max_future_days after the run), occurred_after_received, unknown_<referenced table>,
-      references_rejected_row (the referenced row exists but is quarantined), duplicate_key.
+      references_rejected_row (the referenced row exists but is quarantined, or its key appears
+      in a quarantined unparseable line of that table), account_mismatch (an account_id given
+      next to a visitor of another account: a `default_via` column that disagrees with the row
+      it is taken from), duplicate_key.
     unparseable_line comes from the landing step (lines that are not CSV at all).
 -#}
 
@@ -114,8 +117,49 @@
         {%- do checks.append(['references_rejected_row', column,
             column ~ " is not null and ref_" ~ column ~ ".status = 'rejected'"]) -%}
     {%- endfor -%}
+    {%- for column in spec['columns'] if spec['meta'][column].get('default_via') -%}
+        {%- set via = spec['meta'][column]['default_via'] -%}
+        {%- do checks.append([column | replace('_id', '') ~ '_mismatch', column,
+            column ~ ' is not null and ref_' ~ via ~ '.default_' ~ column ~ ' is not null and '
+            ~ column ~ ' <> ref_' ~ via ~ '.default_' ~ column]) -%}
+    {%- endfor -%}
     {{ return(checks) }}
 {% endmacro %}
+
+
+{#- Every field of the unparseable lines of a raw table (split at commas and line breaks,
+    trimmed of blanks and quotes), one row each: field_value. -#}
+{% macro pulse_unparseable_fields(relation) -%}
+    {{ return(adapter.dispatch('pulse_unparseable_fields', 'customer_pulse')(relation)) }}
+{%- endmacro %}
+
+{% macro default__pulse_unparseable_fields(relation) -%}
+    select distinct field_value
+    from (
+        select trim(both ' "' from regexp_split_to_table(raw_line, '[,\r\n]')) as field_value
+        from {{ relation }}
+    ) as split_fields
+    where field_value <> ''
+{%- endmacro %}
+
+{% macro duckdb__pulse_unparseable_fields(relation) -%}
+    select distinct field_value
+    from (
+        select trim(unnest(regexp_split_to_array(raw_line, '[,\r\n]')), ' "') as field_value
+        from {{ relation }}
+    ) as split_fields
+    where field_value <> ''
+{%- endmacro %}
+
+{% macro spark__pulse_unparseable_fields(relation) -%}
+    select distinct field_value
+    from (
+        select trim(both ' "' from field_value) as field_value
+        from {{ relation }}
+        lateral view explode(split(raw_line, '[,\\r\\n]')) split_line as field_value
+    ) as split_fields
+    where field_value <> ''
+{%- endmacro %}
 
 
 {#- A base_ model: one raw table parsed and checked (see the top of this file). Tables with
@@ -148,16 +192,35 @@ source as (
 
 ref_{{ column }} as (
 
-    {#- the referenced table's keys: staged rows, and quarantined ones not staged under the same key -#}
+    {#- the referenced table's keys: staged rows, and quarantined ones not staged under the same
+        key, including every field of its unparseable lines (the key of a line that is not CSV
+        cannot be told apart from its other fields; a row naming any of them is told the truth:
+        what it references was quarantined) -#}
     select
-        {{ key }} as key_value,
+        key_value,
         {%- for other in columns if spec['meta'][other].get('default_via') == column %}
-        max(case when rejection_reason is null then {{ other }} end) as default_{{ other }},
+        max(default_{{ other }}) as default_{{ other }},
         {%- endfor %}
-        max(case when rejection_reason is null then 'staged' else 'rejected' end) as status
-    from {{ ref(pulse_base_model_name(referenced)) }}
-    where {{ key }} is not null
-    group by {{ key }}
+        max(status) as status
+    from (
+        select
+            {{ key }} as key_value,
+            {%- for other in columns if spec['meta'][other].get('default_via') == column %}
+            case when rejection_reason is null then {{ other }} end as default_{{ other }},
+            {%- endfor %}
+            case when rejection_reason is null then 'staged' else 'rejected' end as status
+        from {{ ref(pulse_base_model_name(referenced)) }}
+        where {{ key }} is not null
+        union all
+        select
+            field_value as key_value,
+            {%- for other in columns if spec['meta'][other].get('default_via') == column %}
+            cast(null as {{ pulse_type('varchar') }}) as default_{{ other }},
+            {%- endfor %}
+            'rejected' as status
+        from ({{ pulse_unparseable_fields(source(pulse_raw_contract()[referenced]['source'], referenced ~ '__unparseable')) }}) as fields
+    ) as keys
+    group by key_value
 
 ),
 {%- endfor %}

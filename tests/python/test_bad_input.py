@@ -189,8 +189,20 @@ def bad_rows(sample, work, run) -> dict:
             ]
         ],
     )
-    # a visitor that exists but is quarantined
-    _append_rows(raw / "visitors.csv", [["vis_bad", "acc_000001", "", "user", "not-a-date"]])
+    # an account line with a byte that is not UTF-8: an unparseable line, not a row
+    with open(raw / "accounts.csv", "ab") as handle:
+        handle.write(
+            b"acc_badbyte,Bad\xffbyte Ltd,,business,1000,10,Retail,EMEA,Ann,"
+            b"2026-03-20T00:00:00Z,,\n"
+        )
+    # a visitor that exists but is quarantined; a visitor of the unparseable account
+    _append_rows(
+        raw / "visitors.csv",
+        [
+            ["vis_bad", "acc_000001", "", "user", "not-a-date"],
+            ["vis_badbyte", "acc_badbyte", "", "user", "2026-03-20T00:00:00Z"],
+        ],
+    )
     # an optional table with its header only
     header = (raw / "support_tickets.csv").read_text(encoding="utf-8").splitlines()[0]
     (raw / "support_tickets.csv").write_text(header + "\n", encoding="utf-8")
@@ -207,10 +219,21 @@ def bad_rows(sample, work, run) -> dict:
         _event("evt_dup", received_at="2026-03-26T10:00:00Z", event_name="second_payload"),
         _event("evt_dup", received_at="2026-03-25T10:00:00Z", event_name="first_payload"),
         _event("evt_badvisitor", visitor_id="vis_bad"),
+        _event("evt_badbyte_visitor", visitor_id="vis_badbyte", account_id=""),
+        # vis_000001_001 belongs to acc_000001
+        _event("evt_mismatch", account_id="acc_000002"),
     ]
     day1 = raw / "events" / "day1.csv"
     day1.write_text(
         _csv_text(EVENT_COLUMNS, [long_line]) + sample_events + _csv_rows(extra),
+        encoding="utf-8",
+    )
+    # a file whose second event opens a quote it never closes: the rest of the file is one
+    # unparseable record (RFC 4180: a quoted field runs to the closing quote)
+    (raw / "events" / "quote.csv").write_text(
+        _csv_text(EVENT_COLUMNS, [_event("evt_q1")])
+        + 'evt_q2,2026-03-25T09:00:00Z,2026-03-25T09:00:05Z,vis_000001_001,,track,x,,"{\n'
+        + _csv_rows([_event("evt_q3")]),
         encoding="utf-8",
     )
     sample_event_ids = [
@@ -293,7 +316,8 @@ def test_line_over_2mb_is_an_unparseable_line_not_a_failed_build(bad_rows):
     rows = _query(
         db_file,
         "select _source_file, source_line_number, raw_line "
-        "from staging.stg_product__events_rejected where rejection_reason = 'unparseable_line'",
+        "from staging.stg_product__events_rejected where rejection_reason = 'unparseable_line' "
+        "and _source_file like '%day1.csv'",
     )
     day1 = bad_rows["raw"] / "events" / "day1.csv"
     assert len(rows) == 1, rows
@@ -334,7 +358,7 @@ def test_a_far_future_received_at_does_not_stop_later_events(bad_rows):
         "select count(*), count(distinct load_id) from raw._pulse_files "
         "where table_name = 'events'",
     )
-    assert landed == [(3, 2)]
+    assert landed == [(4, 2)]  # day1.csv and quote.csv, then day2.csv and part-2.parquet
     assert _query(db_file, "select count(*) from raw.events where event_id = 'evt_future'") == [
         (1,)
     ]
@@ -403,6 +427,61 @@ def test_event_of_a_quarantined_visitor_references_a_rejected_row(bad_rows):
     assert _rejected(db_file, "product__events", "event_id", "evt_badvisitor") == [
         ("references_rejected_row", "visitor_id")
     ]
+
+
+def test_rows_naming_an_unparseable_line_reference_a_rejected_row(bad_rows):
+    """The account line with a bad byte is quarantined as a line; its visitor and that
+    visitor's event say what happened (not unknown_account / unknown_visitor)."""
+    db_file = _day1_db(bad_rows)
+    lines = _query(
+        db_file,
+        "select rejection_detail, raw_line from staging.stg_product__accounts_rejected "
+        "where rejection_reason = 'unparseable_line'",
+    )
+    assert [detail for detail, line in lines if line.startswith("acc_badbyte,")] == [
+        "INVALID ENCODING"
+    ]
+    assert _rejected(db_file, "product__visitors", "visitor_id", "vis_badbyte") == [
+        ("references_rejected_row", "account_id")
+    ]
+    assert _rejected(db_file, "product__events", "event_id", "evt_badbyte_visitor") == [
+        ("references_rejected_row", "visitor_id")
+    ]
+
+
+def test_event_of_another_account_than_its_visitors_is_a_mismatch(bad_rows):
+    db_file = _day1_db(bad_rows)
+    assert _query(
+        db_file,
+        "select account_id from staging.stg_product__visitors where visitor_id = 'vis_000001_001'",
+    ) == [("acc_000001",)]
+    assert _rejected(db_file, "product__events", "event_id", "evt_mismatch") == [
+        ("account_mismatch", "account_id")
+    ]
+    staged = _query(
+        db_file,
+        "select count(*) from staging.stg_product__events where event_id = 'evt_mismatch'",
+    )
+    assert staged == [(0,)]
+
+
+def test_unclosed_quote_quarantines_the_rest_of_its_file_as_one_record(bad_rows):
+    """The record that opens the quote, with every line it swallowed, is one quarantined
+    record at its own line number; the rows before it are staged."""
+    db_file = _day1_db(bad_rows)
+    rows = _query(
+        db_file,
+        "select source_line_number, raw_line from staging.stg_product__events_rejected "
+        "where _source_file like '%quote.csv'",
+    )
+    assert len(rows) == 1, rows
+    line_number, raw_line = rows[0]
+    assert line_number == 3  # header, evt_q1, then evt_q2
+    assert raw_line.startswith("evt_q2,2026-03-25T09:00:00Z,")
+    assert "evt_q3," in raw_line  # the swallowed line is in the quarantine, not lost
+    staged = {r[0] for r in _query(db_file, "select event_id from staging.stg_product__events")}
+    assert "evt_q1" in staged
+    assert not {"evt_q2", "evt_q3"} & staged
 
 
 def test_bad_rows_folder_is_only_read(bad_rows):
@@ -508,7 +587,7 @@ def test_underscore_and_dot_files_in_a_table_folder_are_skipped(bad_rows):
         bad_rows["day2_db"], "select source_file from raw._pulse_files where table_name = 'events'"
     )
     names = sorted(Path(f[0]).name for f in files)
-    assert names == ["day1.csv", "day2.csv", "part-2.parquet"]
+    assert names == ["day1.csv", "day2.csv", "part-2.parquet", "quote.csv"]
 
 
 # --------------------------------------------------------------------------- 10. Parquet
