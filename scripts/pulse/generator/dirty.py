@@ -126,14 +126,14 @@ def bad_row_counts(rate: float, clean: int, kinds: Sequence[str]) -> dict[str, i
 class EventSource:
     """Clean events of a chunk that dirty rows are copied from."""
 
-    cols: list[pa.Array]
-    t: np.ndarray
-    recv: np.ndarray
-    recv_null: np.ndarray
+    cols: list[pa.Array]  # formatted, as written
+    occurred: np.ndarray
+    received: np.ndarray
+    received_null: np.ndarray
     offset: np.ndarray
 
     def __len__(self) -> int:
-        return len(self.t)
+        return len(self.occurred)
 
 
 def synthetic_event_source(world: World) -> EventSource:
@@ -160,7 +160,7 @@ def synthetic_event_source(world: World) -> EventSource:
 
 
 def dirty_events(
-    src: EventSource,
+    source: EventSource,
     kinds: Sequence[str],
     per_kind: int,
     n_dup: int,
@@ -169,59 +169,48 @@ def dirty_events(
     line_variant: int,
     counts: Counts,
 ) -> tuple[list[pa.Array], list[bytes], int]:
-    """Duplicates and bad rows (as columns) plus unparseable raw lines, copied from `src`;
+    """Duplicates and bad rows (as columns) plus unparseable raw lines, copied from `source`;
     bad rows get fresh event ids from `next_id` on. Returns them and the next free id.
     `line_variant` varies the kind of broken line from chunk to chunk."""
     column_at = {c: i for i, c in enumerate(COLUMNS["events"])}
-    k_src = len(src)
-    pieces: list[list[pa.Array]] = []
+    received = column_at["received_at"]
+    n_source = len(source)
     raw: list[bytes] = []
-
-    # duplicates: re-deliveries of clean events (same event_id and content)
     n_dup = max(n_dup, 0)
-    pick = rng.integers(0, k_src, n_dup)
-    cols = [pc.take(c, arrow_ints(pick)) for c in src.cols]
-    later = rng.random(n_dup) >= 0.3  # delivered again later; the rest are byte-identical
-    base = np.where(src.recv_null, src.t, src.recv)[pick]
-    later_txt = format_timestamps(
-        base + rng.integers(120, 6 * 3600, n_dup),
-        draw_styles(rng, n_dup, with_ms=False),
-        src.offset[pick],
-    )
-    recv = column_at["received_at"]
-    cols[recv] = pc.if_else(arrow_bools(later), later_txt, cols[recv])
-    pieces.append(cols)
+    pieces: list[list[pa.Array]] = [_duplicate_events(source, n_dup, rng, received)]
     counts.duplicates += n_dup
 
-    bad_ts = arrow_strings(list(BAD_TIMESTAMPS))
+    bad_timestamps = arrow_strings(list(BAD_TIMESTAMPS))
     per_kind = max(per_kind, 0)
-    q = np.arange(per_kind)
+    nth = np.arange(per_kind)
     for kind in kinds:
-        pick = rng.integers(0, k_src, per_kind)
-        cols = [pc.take(c, arrow_ints(pick)) for c in src.cols]
-        cols[0] = format_ids("evt_", next_id + q)
+        pick = rng.integers(0, n_source, per_kind)
+        cols = [pc.take(c, arrow_ints(pick)) for c in source.cols]
+        cols[0] = format_ids("evt_", next_id + nth)
         next_id += per_kind
         if kind == MISSING_REQUIRED:
             for r, column in enumerate(REQUIRED["events"]):
-                which = arrow_bools(q % len(REQUIRED["events"]) == r)
+                which = arrow_bools(nth % len(REQUIRED["events"]) == r)
                 cols[column_at[column]] = pc.if_else(
                     which, null_strings(per_kind), cols[column_at[column]]
                 )
         elif kind == INVALID_TIMESTAMP:
-            bad = pc.take(bad_ts, arrow_ints(q % len(BAD_TIMESTAMPS)))
-            on_occurred = q % 3 != 0
-            occ = column_at["occurred_at"]
-            cols[occ] = pc.if_else(arrow_bools(on_occurred), bad, cols[occ])
-            cols[recv] = pc.if_else(arrow_bools(~on_occurred), bad, cols[recv])
+            bad = pc.take(bad_timestamps, arrow_ints(nth % len(BAD_TIMESTAMPS)))
+            on_occurred = nth % 3 != 0
+            occurred = column_at["occurred_at"]
+            cols[occurred] = pc.if_else(arrow_bools(on_occurred), bad, cols[occurred])
+            cols[received] = pc.if_else(arrow_bools(~on_occurred), bad, cols[received])
         elif kind == OCCURRED_AFTER_RECEIVED:
             back = (rng.uniform(2, 10, per_kind) * DAY).astype(np.int64)
-            cols[recv] = format_timestamps(
-                src.t[pick] - back, draw_styles(rng, per_kind, with_ms=False), src.offset[pick]
+            cols[received] = format_timestamps(
+                source.occurred[pick] - back,
+                draw_styles(rng, per_kind, with_ms=False),
+                source.offset[pick],
             )
         elif kind == UNKNOWN_VISITOR:
-            cols[column_at["visitor_id"]] = arrow_strings([unknown_visitor_id(int(x)) for x in q])
+            cols[column_at["visitor_id"]] = arrow_strings([unknown_visitor_id(int(x)) for x in nth])
         elif kind == UNKNOWN_ACCOUNT:
-            cols[column_at["account_id"]] = arrow_strings([unknown_account_id(int(x)) for x in q])
+            cols[column_at["account_id"]] = arrow_strings([unknown_account_id(int(x)) for x in nth])
         elif kind == UNPARSEABLE_LINE:
             # CSV columns hold CSV-ready text (the properties are pre-quoted)
             rows = zip(*(c.to_pylist() for c in cols), strict=True)
@@ -232,36 +221,54 @@ def dirty_events(
             continue
         pieces.append(cols)
         counts.bad[kind] = counts.bad.get(kind, 0) + per_kind
-    extras = [pa.concat_arrays([p[i] for p in pieces]) for i in range(len(src.cols))]
+    extras = [pa.concat_arrays([p[i] for p in pieces]) for i in range(len(source.cols))]
     return extras, raw, next_id
 
 
-def unknown_account_id(q: int) -> str:
-    return f"acc_{UNKNOWN_ID_BASE + q % 99_999:06d}"
+def _duplicate_events(
+    source: EventSource, n_dup: int, rng: np.random.Generator, received_column: int
+) -> list[pa.Array]:
+    """Re-deliveries of clean events (same event_id and content): most later (a new
+    received_at), the rest byte-identical."""
+    pick = rng.integers(0, len(source), n_dup)
+    cols = [pc.take(c, arrow_ints(pick)) for c in source.cols]
+    later = rng.random(n_dup) >= 0.3
+    base = np.where(source.received_null, source.occurred, source.received)[pick]
+    later_text = format_timestamps(
+        base + rng.integers(120, 6 * 3600, n_dup),
+        draw_styles(rng, n_dup, with_ms=False),
+        source.offset[pick],
+    )
+    cols[received_column] = pc.if_else(arrow_bools(later), later_text, cols[received_column])
+    return cols
 
 
-def unknown_visitor_id(q: int) -> str:
-    return f"vis_{UNKNOWN_ID_BASE + q % 99_999:06d}_{q % 7 + 1:03d}"
+def unknown_account_id(nth: int) -> str:
+    return f"acc_{UNKNOWN_ID_BASE + nth % 99_999:06d}"
 
 
-def break_row(table: str, kind: str, row: Row, column_at: dict[str, int], q: int) -> None:
+def unknown_visitor_id(nth: int) -> str:
+    return f"vis_{UNKNOWN_ID_BASE + nth % 99_999:06d}_{nth % 7 + 1:03d}"
+
+
+def break_row(table: str, kind: str, row: Row, column_at: dict[str, int], nth: int) -> None:
     """Give a (fresh) row exactly one problem of `kind`."""
     if kind == MISSING_REQUIRED:
         req = REQUIRED[table]
-        row[column_at[req[q % len(req)]]] = None
+        row[column_at[req[nth % len(req)]]] = None
     elif kind == INVALID_TIMESTAMP:
         cols = TIME_COLUMNS[table]
-        col = cols[q % len(cols)]
-        row[column_at[col]] = (BAD_DATES if col == "renewal_date" else BAD_TIMESTAMPS)[q % 4]
+        col = cols[nth % len(cols)]
+        row[column_at[col]] = (BAD_DATES if col == "renewal_date" else BAD_TIMESTAMPS)[nth % 4]
     elif kind == INVALID_NUMBER:
         cols = NUMBER_COLUMNS[table]
-        col = cols[q % len(cols)]
-        row[column_at[col]] = BAD_SCORES[q % 3] if col == "score" else BAD_NUMBERS[q % 4]
+        col = cols[nth % len(cols)]
+        row[column_at[col]] = BAD_SCORES[nth % 3] if col == "score" else BAD_NUMBERS[nth % 4]
     elif kind == SCORE_OUT_OF_RANGE:
-        row[column_at["score"]] = OUT_OF_RANGE_SCORES[q % 3]
+        row[column_at["score"]] = OUT_OF_RANGE_SCORES[nth % 3]
     elif kind == UNKNOWN_VISITOR:
-        row[column_at["visitor_id"]] = unknown_visitor_id(q)
+        row[column_at["visitor_id"]] = unknown_visitor_id(nth)
     elif kind == UNKNOWN_ACCOUNT:
-        row[column_at["account_id"]] = unknown_account_id(q)
+        row[column_at["account_id"]] = unknown_account_id(nth)
         if "visitor_id" in column_at and table != "visitors":
             row[column_at["visitor_id"]] = None

@@ -49,6 +49,7 @@ def write_small_table(
     """Write a small table: clean rows + its bad rows (fresh ids) + raw unparseable lines."""
     contract = COLUMNS[table]
     column_at = {c: i for i, c in enumerate(contract)}
+    # the output columns (a different order is a dirty-run feature) and their contract index
     out_cols = tuple(columns) if columns is not None else contract
     order = [column_at[c] for c in out_cols]
     header = list(out_cols)
@@ -58,39 +59,10 @@ def write_small_table(
         header.append(extra_name)
     rng = random_stream(world.seed, STREAM_DIRT, TABLES.index(table))
     counts = Counts(clean=len(rows))
-    kinds = applicable_kinds(table, world.fmt)
-    bad_rows: list[Row] = []
-    raw: list[bytes] = []
-    serial = 0
-    for kind, count in bad_row_counts(world.rate, len(rows), kinds).items():
-        for q in range(count):
-            row = make_template(rng, serial)
-            serial += 1
-            break_row(table, kind, row, column_at, q)
-            if kind == UNPARSEABLE_LINE:
-                fields = [csv_field(row[i]) for i in order]
-                if extra_name is not None:
-                    fields.append(SIGNUP_SOURCES[0])
-                variant = q + TABLES.index(table)  # vary the kind of broken line
-                raw.append(unparseable_line(fields, variant, eol))
-            else:
-                bad_rows.append(row)
-        counts.bad[kind] = count
-    # bad rows at random positions between the clean ones
-    positions = np.sort(rng.integers(0, len(rows) + 1, len(bad_rows))).tolist()
-    all_rows: list[Row] = []
-    prev = 0
-    for pos, row in zip(positions, bad_rows, strict=True):
-        all_rows.extend(rows[prev:pos])
-        all_rows.append(row)
-        prev = pos
-    all_rows.extend(rows[prev:])
-    # raw lines, not among the first lines (CSV sniffing)
-    lo = min(10, len(all_rows))
-    raw_after: dict[int, list[bytes]] = {}
-    for line in raw:
-        raw_after.setdefault(int(rng.integers(lo, len(all_rows) + 1)), []).append(line)
-
+    bad_rows, raw = _bad_rows(
+        rng, world, table, len(rows), make_template, order, extra_name is not None, eol, counts
+    )
+    all_rows, raw_after = _mix_in(rng, rows, bad_rows, raw)
     writer = open_writer(out_dir, table, header, world.fmt, eol=eol, bom=bom)
     try:
         arrays = [arrow_strings([r[i] for r in all_rows]) for i in order]
@@ -103,13 +75,70 @@ def write_small_table(
     return counts, writer.file_name
 
 
+def _bad_rows(
+    rng: np.random.Generator,
+    world: World,
+    table: str,
+    n_clean: int,
+    make_template: Callable[[np.random.Generator, int], Row],
+    order: list[int],
+    has_extra_column: bool,
+    eol: str,
+    counts: Counts,
+) -> tuple[list[Row], list[bytes]]:
+    """The table's bad rows (fresh copies of clean ones, each broken one way) and its
+    unparseable raw lines; counts them by reason."""
+    column_at = {c: i for i, c in enumerate(COLUMNS[table])}
+    kinds = applicable_kinds(table, world.fmt)
+    bad_rows: list[Row] = []
+    raw: list[bytes] = []
+    serial = 0
+    for kind, count in bad_row_counts(world.rate, n_clean, kinds).items():
+        for nth in range(count):
+            row = make_template(rng, serial)
+            serial += 1
+            break_row(table, kind, row, column_at, nth)
+            if kind == UNPARSEABLE_LINE:
+                fields = [csv_field(row[i]) for i in order]
+                if has_extra_column:
+                    fields.append(SIGNUP_SOURCES[0])
+                variant = nth + TABLES.index(table)  # vary the kind of broken line
+                raw.append(unparseable_line(fields, variant, eol))
+            else:
+                bad_rows.append(row)
+        counts.bad[kind] = count
+    return bad_rows, raw
+
+
+def _mix_in(
+    rng: np.random.Generator, rows: list[Row], bad_rows: list[Row], raw: list[bytes]
+) -> tuple[list[Row], dict[int, list[bytes]]]:
+    """Bad rows at random positions between the clean ones; raw lines after random rows
+    (not among the first lines: CSV sniffing)."""
+    positions = np.sort(rng.integers(0, len(rows) + 1, len(bad_rows))).tolist()
+    all_rows: list[Row] = []
+    prev = 0
+    for pos, row in zip(positions, bad_rows, strict=True):
+        all_rows.extend(rows[prev:pos])
+        all_rows.append(row)
+        prev = pos
+    all_rows.extend(rows[prev:])
+    lo = min(10, len(all_rows))
+    raw_after: dict[int, list[bytes]] = {}
+    for line in raw:
+        raw_after.setdefault(int(rng.integers(lo, len(all_rows) + 1)), []).append(line)
+    return all_rows, raw_after
+
+
 def money_text(x: float, mode: int) -> str | None:
+    """An amount: 0 whole dollars, 1 with cents, 2 empty."""
     if mode == 2:
         return None
     return f"{x:.2f}" if mode == 1 else str(round(x))
 
 
 def tier_text(tier: int, variant: int) -> str:
+    """A plan tier, spelled one of five ways (case, stray spaces)."""
     name = catalog.PLAN_TIERS[tier].plan_tier
     return (name, name.title(), name.upper() + " ", " " + name, name.title() + " ")[variant]
 
@@ -119,6 +148,7 @@ def seats_text(seats: int, mode: int) -> str | None:
 
 
 def table_stream(world: World, table: str) -> np.random.Generator:
+    """The random stream of a small table's clean rows."""
     return random_stream(world.seed, STREAM_TABLE, TABLES.index(table))
 
 
@@ -129,18 +159,18 @@ def write_accounts(out_dir: Path, world: World) -> tuple[Counts, str]:
     created = np.concatenate([block.created for block in blocks])
     churn = np.concatenate([block.churn for block in blocks])
     offset = np.concatenate([block.offset for block in blocks])
-    created_txt = timestamp_texts(created, rng, offset)
-    churn_txt = timestamp_texts(np.minimum(churn, world.span.t1), rng, offset)
+    created_text = timestamp_texts(created, rng, offset)
+    churn_text = timestamp_texts(np.minimum(churn, world.span.t1), rng, offset)
     no_csm = rng.random(len(created)) < 0.03
     no_renewal_date = rng.random(len(created)) < 0.04
     rows: list[Row] = []
     for block, i in world.accounts():
-        gi = block.first + i
+        position = block.first + i
         parent = world.position.get(int(block.parent[i]), -1)
-        nxt = block.renewal_next[i]
+        next_renewal = block.renewal_next[i]
         rows.append(
             [
-                world.account_ids[gi],
+                world.account_ids[position],
                 block.names[i],
                 world.account_ids[parent] if parent >= 0 else None,
                 tier_text(int(block.tier[i]), int(block.tier_variant[i])),
@@ -148,10 +178,12 @@ def write_accounts(out_dir: Path, world: World) -> tuple[Counts, str]:
                 seats_text(int(block.seats[i]), int(block.seats_mode[i])),
                 INDUSTRIES[block.industry[i]],
                 REGIONS[block.region[i]],
-                None if no_csm[gi] else CSM_OWNERS[block.csm[i]],
-                created_txt[gi],
-                nxt.isoformat() if nxt is not None and not no_renewal_date[gi] else None,
-                churn_txt[gi] if churn[gi] < NEVER else None,
+                None if no_csm[position] else CSM_OWNERS[block.csm[i]],
+                created_text[position],
+                next_renewal.isoformat()
+                if next_renewal is not None and not no_renewal_date[position]
+                else None,
+                churn_text[position] if churn[position] < NEVER else None,
             ]
         )
 
@@ -170,13 +202,13 @@ def write_visitors(out_dir: Path, world: World) -> tuple[Counts, str]:
     rng = table_stream(world, "visitors")
     rows: list[Row] = []
     for block_index, block in enumerate(world.blocks):
-        base = world.global_visitor_starts[block_index]
+        first_visitor = world.global_visitor_starts[block_index]
         created = timestamp_texts(block.visitor_start, rng, block.visitor_offset)
         blank = rng.random(len(block.visitor_account)) < 0.03
         for j in range(len(block.visitor_account)):
             rows.append(
                 [
-                    world.visitor_ids[base + j],
+                    world.visitor_ids[first_visitor + j],
                     world.account_ids[block.first + int(block.visitor_account[j])],
                     block.visitor_email[j],
                     catalog.ROLES[block.visitor_role[j]],
