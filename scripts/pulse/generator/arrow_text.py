@@ -149,7 +149,7 @@ def format_timestamps(
     style 0: `...T10:15:00Z`; 1: local time with its offset (`...T19:15:00+09:00`);
     2: local time with milliseconds and offset; 3: no offset (`2026-03-01 10:15:00`, UTC).
     """
-    lk = _byte_lookups()
+    lookups = _byte_lookups()
     secs = np.asarray(secs, dtype=np.int64)
     n = len(secs)
     style = np.asarray(style)
@@ -157,7 +157,7 @@ def format_timestamps(
     local_style = (style == STYLE_OFFSET) | (style == STYLE_OFFSET_MS)
     local = secs + np.where(local_style, OFFSET_MINUTES[offset] * 60, 0)
     day = local // DAY
-    sod = local - day * DAY
+    second_of_day = local - day * DAY
     if n:
         d0 = int(day.min())
         d1 = int(day.max())
@@ -167,7 +167,7 @@ def format_timestamps(
     date_bytes = dates.view(np.uint8).reshape(-1, 10)
     word0_lut = np.ascontiguousarray(date_bytes[:, :8]).view(np.uint64).ravel()
     dd_lut = (date_bytes[:, 8].astype(np.int64) - 48) * 10 + date_bytes[:, 9] - 48
-    di = day - d0
+    day_index = day - d0
     sep = (style == STYLE_NAIVE).astype(np.int64)
     if ms is None:
         ms = np.zeros(n, dtype=np.int64)
@@ -177,24 +177,24 @@ def format_timestamps(
         8 + np.asarray(ms, dtype=np.int64) * 6 + offset,
     )
     mat = np.empty((n, 4), dtype=np.uint64)
-    mat[:, 0] = word0_lut[di]
-    mat[:, 1] = lk.word1[((dd_lut[di] - 1) * 2 + sep) * 1440 + sod // 60]
-    mat[:, 2] = lk.word2[(sod % 60) * lk.n_suffix + suffix]
-    mat[:, 3] = lk.word3[suffix]
-    return strings_from_matrix(mat.view(np.uint8), 19 + lk.suffix_len[suffix], valid)
+    mat[:, 0] = word0_lut[day_index]
+    mat[:, 1] = lookups.word1[((dd_lut[day_index] - 1) * 2 + sep) * 1440 + second_of_day // 60]
+    mat[:, 2] = lookups.word2[(second_of_day % 60) * lookups.n_suffix + suffix]
+    mat[:, 3] = lookups.word3[suffix]
+    return strings_from_matrix(mat.view(np.uint8), 19 + lookups.suffix_len[suffix], valid)
 
 
 def format_ids(prefix: str, numbers: np.ndarray) -> pa.Array:
     """`prefix` (4 ASCII chars) + the number as 12 zero-padded digits."""
-    lk = _byte_lookups()
+    lookups = _byte_lookups()
     p = np.frombuffer(prefix.encode("ascii"), dtype=np.uint32)[0]
     numbers = np.asarray(numbers, dtype=np.int64)
     n = len(numbers)
     mat = np.empty((n, 4), dtype=np.uint32)
     mat[:, 0] = p
-    mat[:, 1] = lk.digits4[(numbers // 100_000_000) % 10_000]
-    mat[:, 2] = lk.digits4[(numbers // 10_000) % 10_000]
-    mat[:, 3] = lk.digits4[numbers % 10_000]
+    mat[:, 1] = lookups.digits4[(numbers // 100_000_000) % 10_000]
+    mat[:, 2] = lookups.digits4[(numbers // 10_000) % 10_000]
+    mat[:, 3] = lookups.digits4[numbers % 10_000]
     offsets = np.arange(0, 16 * (n + 1), 16, dtype=np.int32)
     return pa.StringArray.from_buffers(n, pa.py_buffer(offsets), pa.py_buffer(mat))
 

@@ -7,11 +7,10 @@ from datetime import date, timedelta
 
 import numpy as np
 
-MAX_ACCOUNTS = 500_000
+MAX_ACCOUNTS = 500_000  # ids of extra (bad) rows start above the real range
 
-
-DAY = 86_400
-NEVER = 1 << 62
+DAY = 86_400  # seconds
+NEVER = 1 << 62  # a time after everything: "does not happen"
 
 
 def random_stream(seed: int, *key: int) -> np.random.Generator:
@@ -20,6 +19,8 @@ def random_stream(seed: int, *key: int) -> np.random.Generator:
     return np.random.Generator(np.random.PCG64(np.random.SeedSequence(entropy, spawn_key=key)))
 
 
+# the first key of each random stream: the account plan (per block), the events (per block),
+# the dirty events (per chunk), a small table's clean rows, its dirty rows, its extra column
 STREAM_PLAN, STREAM_EVENTS, STREAM_EVENT_DIRT, STREAM_TABLE, STREAM_DIRT, STREAM_EXTRA_COLUMN = (
     range(1, 7)
 )
@@ -27,6 +28,8 @@ STREAM_PLAN, STREAM_EVENTS, STREAM_EVENT_DIRT, STREAM_TABLE, STREAM_DIRT, STREAM
 
 @dataclass(frozen=True)
 class Span:
+    """The days of the sample: `days` days up to and including `end`."""
+
     start: date
     end: date
     days: int
@@ -43,6 +46,8 @@ def make_span(end_date: date, days: int) -> Span:
 
 @dataclass
 class Counts:
+    """Rows written to one table, for the manifest."""
+
     clean: int = 0
     duplicates: int = 0
     late: int = 0

@@ -140,7 +140,9 @@ ROLE_AFFINITY = np.array(
 ) = range(7)
 
 
+# how features.is_core_event is spelled (by feature position)
 BOOL_TEXTS = {True: ("true", "TRUE", "1"), False: ("false", "0", "false")}
 
 
+# CRM activity types (catalog.CRM_ACTIVITY_TYPES order)
 CRM_TYPE_WEIGHTS = np.array([0.2, 0.25, 0.38, 0.1, 0.07])  # meeting, call, email, qbr, onsite
