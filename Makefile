@@ -105,7 +105,8 @@ lint: install
 		$(BIN)/sqlfluff lint --processes 2 models tests macros analyses
 
 # new test data: the test database is built again from scratch (--full-refresh in test-dbt)
-$(TEST_RAW)/_manifest.json: $(VENV)/.installed $(wildcard $(ROOT)/scripts/pulse/generate.py $(ROOT)/scripts/pulse/catalog.py)
+$(TEST_RAW)/_manifest.json: $(VENV)/.installed $(wildcard $(ROOT)/scripts/pulse/generate.py $(ROOT)/scripts/pulse/generator/*.py \
+		$(ROOT)/scripts/pulse/generator/writers/*.py $(ROOT)/scripts/pulse/catalog.py)
 	$(PULSE) generate $(TEST_GENERATE) --out $(TEST_RAW) --quiet
 
 test-dbt: install $(TEST_RAW)/_manifest.json
