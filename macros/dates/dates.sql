@@ -199,8 +199,9 @@
 {#- Incremental daily facts: keep only the local days touched by the events staged since
     the last run (every staged event carries the _load_id of the landing that brought it; the
     fact stores the highest it has seen as _pulse_load_id), plus the days a re-delivery moved
-    an event away from. Late events of any age are found: no look-back window. Renders nothing
-    on a full build. -#}
+    an event away from, also when that re-delivery was then quarantined by the checks across
+    tables (int_events_checked: the model using this names it in a depends_on comment). Late
+    events of any age are found: no look-back window. Renders nothing on a full build. -#}
 {% macro pulse_touched_days_filter(events) -%}
     {%- if is_incremental() -%}
         where activity_date in (
@@ -212,6 +213,12 @@
             from {{ events }}
             where _load_id > (select coalesce(max(_pulse_load_id), 0) from {{ this }})
                 and _replaced_activity_date is not null
+            union
+            select cast({{ pulse_local_timestamp('_replaced_occurred_at') }} as date)
+            from {{ ref('int_events_checked') }}
+            where _load_id > (select coalesce(max(_pulse_load_id), 0) from {{ this }})
+                and _replaced_occurred_at is not null
+                and rejection_reason is not null
         )
     {%- endif -%}
 {%- endmacro %}

@@ -18,7 +18,8 @@
       references (the raw table whose key this column names), default_via (when empty, take
       the value of the row another column references: an event's account is its visitor's).
 
-    Returns {table: {source, columns, required, types, meta, contract}} (empty while dbt
+    Returns {table: {source, staged_columns (the columns of its stg_ model, as its yml lists
+    them), columns, required, types, meta, contract}} (empty while dbt
     parses the project: the graph is only filled at execution).
 -#}
 {% macro pulse_raw_contract() %}
@@ -39,8 +40,11 @@
                     {%- do types.update({column.name: column.data_type}) -%}
                     {%- do column_meta.update({column.name: column.config.meta or {}}) -%}
                 {%- endfor -%}
+                {%- set entity = node.name[node.source_name | length + 1:] if node.name.startswith(node.source_name ~ '_') else node.name -%}
+                {%- set staged_node = graph.nodes.get('model.' ~ project_name ~ '.stg_' ~ node.source_name ~ '__' ~ entity) -%}
                 {%- do contract.update({node.name: {
                     'source': node.source_name,
+                    'staged_columns': (staged_node.columns.keys() | list) if staged_node else [],
                     'columns': columns,
                     'required': columns | select('in', column_meta | dictsort | selectattr('1.required') | map(attribute='0') | list) | list,
                     'types': types,

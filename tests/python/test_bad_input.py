@@ -27,17 +27,19 @@ import pytest
 from pulse import paths, rawfiles
 from pulse.generate import generate
 
+# staging and the checks across tables (visitors, accounts), which the quarantine reads
 STAGING_BUILD = [
     "build",
     "--select",
     "staging",
+    "intermediate.entities",
     "--exclude-resource-type",
     "unit_test",
     # a data test of a mart that reads a staging model is not buildable without the marts
     "--indirect-selection",
     "cautious",
 ]
-STAGING_RUN = ["run", "--select", "staging"]
+STAGING_RUN = ["run", "--select", "staging", "intermediate.entities"]
 EVENT_COLUMNS = [
     "event_id",
     "occurred_at",
@@ -326,7 +328,7 @@ def test_line_over_2mb_is_an_unparseable_line_not_a_failed_build(bad_rows):
     assert line_number == 2  # the first data line (the header is record 1)
     assert raw_line.startswith("evt_long,2026-03-25T09:00:00Z,")  # kept (maybe shortened)
     # every other event of the file is staged
-    staged = {r[0] for r in _query(db_file, "select event_id from staging.stg_product__events")}
+    staged = {r[0] for r in _query(db_file, "select event_id from intermediate.int_events")}
     assert set(bad_rows["sample_event_ids"]) <= staged
     assert "evt_long" not in staged
 
@@ -349,7 +351,7 @@ def test_a_far_future_received_at_does_not_stop_later_events(bad_rows):
     result = bad_rows["day2"]
     assert result.returncode == 0, result.stdout[-3000:]
     db_file = bad_rows["day2_db"]
-    staged = {r[0] for r in _query(db_file, "select event_id from staging.stg_product__events")}
+    staged = {r[0] for r in _query(db_file, "select event_id from intermediate.int_events")}
     assert set(bad_rows["day2_ids"]) <= staged
     assert "evt_future" not in staged
     # the day-2 run was incremental: day1.csv was not landed again
@@ -393,7 +395,7 @@ def test_nul_character_in_text_is_an_invalid_value(bad_rows):
         ("invalid_value", "event_name")
     ]
     assert _query(
-        db_file, "select count(*) from staging.stg_product__events where event_id = 'evt_nul'"
+        db_file, "select count(*) from intermediate.int_events where event_id = 'evt_nul'"
     ) == [(0,)]
 
 
@@ -405,7 +407,7 @@ def test_conflicting_redelivery_keeps_the_earliest_and_both_payloads(bad_rows):
     staged = _query(
         db_file,
         "select event_name, strftime(received_at, '%Y-%m-%d %H:%M') "
-        "from staging.stg_product__events where event_id = 'evt_dup'",
+        "from intermediate.int_events where event_id = 'evt_dup'",
     )
     assert staged == [("first_payload", "2026-03-25 10:00")]
     duplicates = _query(
@@ -453,14 +455,14 @@ def test_event_of_another_account_than_its_visitors_is_a_mismatch(bad_rows):
     db_file = _day1_db(bad_rows)
     assert _query(
         db_file,
-        "select account_id from staging.stg_product__visitors where visitor_id = 'vis_000001_001'",
+        "select account_id from intermediate.int_visitors where visitor_id = 'vis_000001_001'",
     ) == [("acc_000001",)]
     assert _rejected(db_file, "product__events", "event_id", "evt_mismatch") == [
         ("account_mismatch", "account_id")
     ]
     staged = _query(
         db_file,
-        "select count(*) from staging.stg_product__events where event_id = 'evt_mismatch'",
+        "select count(*) from intermediate.int_events where event_id = 'evt_mismatch'",
     )
     assert staged == [(0,)]
 
@@ -479,7 +481,7 @@ def test_unclosed_quote_quarantines_the_rest_of_its_file_as_one_record(bad_rows)
     assert line_number == 3  # header, evt_q1, then evt_q2
     assert raw_line.startswith("evt_q2,2026-03-25T09:00:00Z,")
     assert "evt_q3," in raw_line  # the swallowed line is in the quarantine, not lost
-    staged = {r[0] for r in _query(db_file, "select event_id from staging.stg_product__events")}
+    staged = {r[0] for r in _query(db_file, "select event_id from intermediate.int_events")}
     assert "evt_q1" in staged
     assert not {"evt_q2", "evt_q3"} & staged
 
@@ -608,7 +610,7 @@ def test_parquet_only_raw_folder_builds(sample, work, run):
     counts = _query(
         db_file,
         "select (select count(*) from raw.events), "
-        "(select count(*) from staging.stg_product__events), "
+        "(select count(*) from intermediate.int_events), "
         "(select count(*) from staging.stg_product__events_duplicates), "
         "(select count(*) from staging.stg_product__events_rejected)",
     )[0]
@@ -622,7 +624,7 @@ def test_csv_and_parquet_mixed_in_a_table_folder(bad_rows):
     assert result.returncode == 0, result.stdout[-3000:]
     rows = _query(
         bad_rows["day2_db"],
-        "select event_id from staging.stg_product__events where _source_file like '%.parquet'",
+        "select event_id from intermediate.int_events where _source_file like '%.parquet'",
     )
     assert sorted(r[0] for r in rows) == ["evt_pq_1", "evt_pq_2"]
 

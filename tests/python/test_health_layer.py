@@ -103,7 +103,7 @@ def test_churned_accounts_score_lower_before_churn(db):
         ),
         kept as (
             select account_id, renewal_date as decision_date
-            from staging.stg_crm__renewals
+            from intermediate.int_renewals
             where outcome in ('renewed', 'expanded')
         ),
         sides as (

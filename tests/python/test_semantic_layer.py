@@ -251,7 +251,7 @@ def test_nps_by_week(mf_query, sql) -> None:
             cast(date_trunc('week', cast(responded_at as date)) as date)::varchar,
             count(*),
             {NPS_SQL}
-        from staging.stg_product__nps_responses
+        from intermediate.int_nps_responses
         group by 1
         """
     ):
@@ -275,7 +275,7 @@ def test_nps_by_month_and_customer_tier(mf_query, sql) -> None:
                 cast(date_trunc('month', cast(responses.responded_at as date)) as date)::varchar,
                 segments.customer_tier,
                 {NPS_SQL}
-            from staging.stg_product__nps_responses as responses
+            from intermediate.int_nps_responses as responses
             inner join marts.fct_account_segments as segments
                 on responses.account_id = segments.account_id
             group by 1, 2

@@ -10,17 +10,17 @@ from pathlib import Path
 import duckdb
 import pytest
 
-# raw table -> (staging model, quarantine model)
+# raw table -> (the model of its accepted rows, its quarantine model)
 MODELS = {
-    "accounts": ("stg_product__accounts", "stg_product__accounts_rejected"),
-    "visitors": ("stg_product__visitors", "stg_product__visitors_rejected"),
-    "events": ("stg_product__events", "stg_product__events_rejected"),
-    "features": ("stg_product__features", "stg_product__features_rejected"),
-    "nps_responses": ("stg_product__nps_responses", "stg_product__nps_responses_rejected"),
-    "poll_responses": ("stg_product__poll_responses", "stg_product__poll_responses_rejected"),
-    "support_tickets": ("stg_support__tickets", "stg_support__tickets_rejected"),
-    "crm_activities": ("stg_crm__activities", "stg_crm__activities_rejected"),
-    "renewals": ("stg_crm__renewals", "stg_crm__renewals_rejected"),
+    "accounts": ("intermediate.int_accounts", "stg_product__accounts_rejected"),
+    "visitors": ("intermediate.int_visitors", "stg_product__visitors_rejected"),
+    "events": ("intermediate.int_events", "stg_product__events_rejected"),
+    "features": ("intermediate.int_features", "stg_product__features_rejected"),
+    "nps_responses": ("intermediate.int_nps_responses", "stg_product__nps_responses_rejected"),
+    "poll_responses": ("intermediate.int_poll_responses", "stg_product__poll_responses_rejected"),
+    "support_tickets": ("intermediate.int_support_tickets", "stg_support__tickets_rejected"),
+    "crm_activities": ("intermediate.int_crm_activities", "stg_crm__activities_rejected"),
+    "renewals": ("intermediate.int_renewals", "stg_crm__renewals_rejected"),
 }
 
 
@@ -28,7 +28,7 @@ MODELS = {
 def test_staging_matches_what_the_generator_wrote(db, manifest, table):
     expected = manifest["tables"][table]
     staged_model, rejected_model = MODELS[table]
-    staged = db.execute(f"select count(*) from staging.{staged_model}").fetchone()[0]
+    staged = db.execute(f"select count(*) from {staged_model}").fetchone()[0]
     rejected = dict(
         db.execute(
             f"select rejection_reason, count(*) from staging.{rejected_model} group by 1"
@@ -96,7 +96,7 @@ def test_unparseable_lines_keep_file_and_record_number(db, raw_dir):
 
 def test_late_events_are_kept(db, manifest):
     late = db.execute(
-        "select count(*) from staging.stg_product__events "
+        "select count(*) from intermediate.int_events "
         "where received_at > occurred_at + interval 1 day"
     ).fetchone()[0]
     assert late == manifest["tables"]["events"]["late_rows"] > 0
@@ -135,9 +135,10 @@ def test_reconciliation_test_fails_when_a_row_is_lost(dbt, built_db, raw_dir, tm
     (materialised) quarantine must be reported."""
     copy = tmp_path / "pulse.duckdb"
     shutil.copy(built_db, copy)
-    select = ["test", "--select", "stg_product__events,test_name:reconciles_with_raw"]
+    select = ["test", "--select", "int_events,test_name:reconciles_with_raw"]
     before = dbt(select, copy, raw_dir)
     assert before.returncode == 0, before.stdout[-2000:]
+    assert "1 of 1 PASS reconciles_with_raw_int_events" in before.stdout, before.stdout[-2000:]
     con = duckdb.connect(str(copy))
     try:
         con.execute(

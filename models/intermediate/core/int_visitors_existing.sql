@@ -9,7 +9,7 @@ with
 
 visitors as (
 
-    select * from {{ ref('stg_product__visitors') }}
+    select * from {{ ref('int_visitors') }}
 
 ),
 

@@ -16,7 +16,7 @@ activity_days as (
     select distinct
         account_id,
         cast({{ pulse_local_timestamp('occurred_at') }} as date) as activity_date
-    from {{ ref('stg_crm__activities') }}
+    from {{ ref('int_crm_activities') }}
     where account_id is not null
 
 ),

@@ -19,7 +19,7 @@ rated_activities as (
         account_id,
         cast({{ pulse_local_timestamp('occurred_at') }} as date) as activity_date,
         case sentiment when 'positive' then 1 when 'neutral' then 0 when 'negative' then -1 end as sentiment_value
-    from {{ ref('stg_crm__activities') }}
+    from {{ ref('int_crm_activities') }}
     where account_id is not null and sentiment in ('positive', 'neutral', 'negative')
 
 ),

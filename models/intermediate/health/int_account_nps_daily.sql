@@ -21,7 +21,7 @@ responses as (
         score,
         responded_at,
         cast({{ pulse_local_timestamp('responded_at') }} as date) as responded_date
-    from {{ ref('stg_product__nps_responses') }}
+    from {{ ref('int_nps_responses') }}
 
 ),
 

@@ -31,7 +31,7 @@ tickets as (
             else {{ pulse_add_days('cast(' ~ pulse_local_timestamp('tickets.opened_at') ~ ' as date)', -1) }}
         end as open_until_date,
         coalesce(listed.weight, normal.weight) as priority_weight
-    from {{ ref('stg_support__tickets') }} as tickets
+    from {{ ref('int_support_tickets') }} as tickets
     left join priority_weights as listed
         on lower(tickets.priority) = listed.priority
     left join priority_weights as normal

@@ -48,7 +48,7 @@ champions as (
                     coalesce(first_active.first_active_date, cast('9999-12-31' as date))
                 )
         end as exists_from_date
-    from {{ ref('stg_product__visitors') }} as visitors
+    from {{ ref('int_visitors') }} as visitors
     inner join {{ ref('role_focus') }} as role_focus
         on visitors.role = role_focus.role
     left join first_active

@@ -3,13 +3,13 @@ with
 
 events as (
 
-    select * from {{ ref('stg_product__events') }}
+    select * from {{ ref('int_events') }}
 
 ),
 
 features as (
 
-    select * from {{ ref('stg_product__features') }}
+    select * from {{ ref('int_features') }}
 
 ),
 

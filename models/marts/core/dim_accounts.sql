@@ -8,7 +8,7 @@ with
 
 accounts as (
 
-    select * from {{ ref('stg_product__accounts') }}
+    select * from {{ ref('int_accounts') }}
 
 ),
 

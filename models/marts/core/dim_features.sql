@@ -7,7 +7,7 @@ with
 
 features as (
 
-    select * from {{ ref('stg_product__features') }}
+    select * from {{ ref('int_features') }}
 
 ),
 

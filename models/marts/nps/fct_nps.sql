@@ -29,7 +29,7 @@ visitor_usage as (
 responses as (
 
     select responses.*
-    from {{ ref('stg_product__nps_responses') }} as responses
+    from {{ ref('int_nps_responses') }} as responses
     cross join report_window
     where
         cast({{ pulse_local_timestamp('responses.responded_at') }} as date)

@@ -9,7 +9,7 @@ with
 
 responses as (
 
-    select * from {{ ref('stg_product__nps_responses') }}
+    select * from {{ ref('int_nps_responses') }}
 
 ),
 

@@ -15,7 +15,7 @@ report_window as (
 responses as (
 
     select responses.*
-    from {{ ref('stg_product__poll_responses') }} as responses
+    from {{ ref('int_poll_responses') }} as responses
     cross join report_window
     where
         responses.response is not null

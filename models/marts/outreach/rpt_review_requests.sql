@@ -57,7 +57,7 @@ guarded_accounts as (
     union
 
     select activities.account_id
-    from {{ ref('stg_crm__activities') }} as activities
+    from {{ ref('int_crm_activities') }} as activities
     cross join report_window
     where
         activities.sentiment = 'negative'

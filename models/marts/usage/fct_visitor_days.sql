@@ -12,6 +12,7 @@
     on_schema_change='fail',
 ) }}
 
+-- depends_on: {{ ref('int_events_checked') }}
 with
 
 events as (

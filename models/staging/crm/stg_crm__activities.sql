@@ -14,7 +14,10 @@ final as (
         account_id,
         lower(activity_type) as activity_type,
         lower(sentiment) as sentiment,
-        occurred_at
+        occurred_at,
+        _source_file,
+        _source_row,
+        _load_id
     from base
 
 )

@@ -14,7 +14,10 @@ final as (
         lower(outcome) as outcome,
         arr_before_usd,
         arr_after_usd,
-        renewal_date
+        renewal_date,
+        _source_file,
+        _source_row,
+        _load_id
     from base
 
 )

@@ -1,3 +1,3 @@
 {{ config(materialized='table') }}
 
-{{ pulse_rejected_rows('crm', 'renewals', 'base_crm__renewals') }}
+{{ pulse_rejected_rows('crm', 'renewals', 'base_crm__renewals', 'int_renewals_checked') }}

@@ -15,7 +15,10 @@ final as (
         account_id,
         comment,
         score,
-        responded_at
+        responded_at,
+        _source_file,
+        _source_row,
+        _load_id
     from base
 
 )

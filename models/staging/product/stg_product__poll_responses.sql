@@ -16,7 +16,10 @@ final as (
         account_id,
         question,
         response,
-        responded_at
+        responded_at,
+        _source_file,
+        _source_row,
+        _load_id
     from base
 
 )

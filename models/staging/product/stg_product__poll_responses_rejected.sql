@@ -1,3 +1,3 @@
 {{ config(materialized='table') }}
 
-{{ pulse_rejected_rows('product', 'poll_responses', 'base_product__poll_responses') }}
+{{ pulse_rejected_rows('product', 'poll_responses', 'base_product__poll_responses', 'int_poll_responses_checked') }}

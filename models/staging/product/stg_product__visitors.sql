@@ -14,7 +14,10 @@ final as (
         account_id,
         lower(email) as email,
         lower(role) as role,
-        created_at
+        created_at,
+        _source_file,
+        _source_row,
+        _load_id
     from base
 
 )

@@ -17,7 +17,10 @@ final as (
         lower(priority) as priority,
         lower(status) in ('open', 'pending') as is_open,
         opened_at,
-        resolved_at
+        resolved_at,
+        _source_file,
+        _source_row,
+        _load_id
     from base
 
 )

@@ -1,2 +1,1 @@
--- references (checked here): {{ ref('base_product__accounts') }}
 {{ pulse_base_model('product', 'visitors') }}
