@@ -107,6 +107,7 @@ def test_current_marts_hold_only_what_exists_on_as_of_date(as_of_builds, raw_dir
             for history in (
                 "fct_account_usage_daily",
                 "fct_account_health_daily",
+                "fct_company_health_daily",
                 "fct_engagement_scores_daily",
             ):
                 sql = f"select max(metric_date) from marts.{history}"
