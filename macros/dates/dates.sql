@@ -264,3 +264,9 @@
         {%- endfor %}
         {{ spine }}.date_day
 {%- endmacro %}
+
+
+{#- The calendar year of a date, as an integer (integer, not bigint: Spark's add_months takes an int). -#}
+{% macro pulse_year(date_expr) -%}
+    cast(extract(year from {{ date_expr }}) as integer)
+{%- endmacro %}

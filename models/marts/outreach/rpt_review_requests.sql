@@ -4,8 +4,9 @@
     >= nps_high_usage_min_active_days), first active at least review_request_min_tenure_days
     (30) days before as_of_date, whose account has no support ticket open on as_of_date, and no
     detractor answer or negative CSM activity in the review_request_guard_days (30) days ending
-    on it; ranked by the recency of the account's latest milestone (setup completed or
-    activated), then score.
+    on it; ranked by the account's latest moment of delight, most recent first (setup
+    completed, activated, or an anniversary of its creation in the review_request_anniversary_days
+    (14) days ending on as_of_date; local days), then score; accounts without one last.
     Grain: visitor_id.
 -#}
 with
@@ -73,6 +74,97 @@ visitor_usage as (
 
 ),
 
+-- the latest anniversary of each account's creation (local day) on or before as_of_date
+anniversaries as (
+
+    select
+        accounts.account_id,
+        accounts.created_date,
+        cast({{ dbt.dateadd(
+            'month',
+            '12 * (' ~ pulse_year('report_window.as_of_date') ~ ' - ' ~ pulse_year('accounts.created_date') ~ ')',
+            'accounts.created_date') }} as date) as anniversary_this_year
+    from accounts
+    cross join report_window
+
+),
+
+recent_anniversaries as (
+
+    select
+        anniversaries.account_id,
+        case
+            when anniversaries.anniversary_this_year <= report_window.as_of_date
+                then anniversaries.anniversary_this_year
+            else cast({{ dbt.dateadd('month', -12, 'anniversaries.anniversary_this_year') }} as date)
+        end as anniversary_date
+    from anniversaries
+    cross join report_window
+
+),
+
+delight as (
+
+    select
+        accounts.account_id,
+        cast({{ pulse_local_timestamp('milestones.setup_completed_at') }} as date) as setup_completed_date,
+        cast({{ pulse_local_timestamp('milestones.activated_at') }} as date) as activated_date,
+        case
+            when
+                recent_anniversaries.anniversary_date
+                >= cast({{ dbt.dateadd('month', 12, 'accounts.created_date') }} as date)
+                and recent_anniversaries.anniversary_date
+                >= {{ pulse_add_days('report_window.as_of_date', 1 - var('review_request_anniversary_days')) }}
+                then recent_anniversaries.anniversary_date
+        end as anniversary_date
+    from accounts
+    cross join report_window
+    left join milestones
+        on accounts.account_id = milestones.account_id
+    left join recent_anniversaries
+        on accounts.account_id = recent_anniversaries.account_id
+
+),
+
+delight_moments as (
+
+    select
+        account_id,
+        anniversary_date,
+        activated_date,
+        setup_completed_date,
+        -- the latest of the three (an anniversary wins a tie, then activation)
+        case
+            when
+                anniversary_date is not null
+                and anniversary_date >= coalesce(activated_date, anniversary_date)
+                and anniversary_date >= coalesce(setup_completed_date, anniversary_date)
+                then 'anniversary'
+            when
+                activated_date is not null
+                and activated_date >= coalesce(setup_completed_date, activated_date)
+                then 'activated'
+            when setup_completed_date is not null then 'setup_completed'
+        end as delight_moment
+    from delight
+
+),
+
+delight_dates as (
+
+    select
+        account_id,
+        anniversary_date,
+        delight_moment,
+        case delight_moment
+            when 'anniversary' then anniversary_date
+            when 'activated' then activated_date
+            when 'setup_completed' then setup_completed_date
+        end as delight_date
+    from delight_moments
+
+),
+
 candidates as (
 
     select
@@ -90,13 +182,18 @@ candidates as (
             when milestones.setup_completed_at is null then milestones.activated_at
             when milestones.activated_at > milestones.setup_completed_at then milestones.activated_at
             else milestones.setup_completed_at
-        end as last_milestone_at
+        end as last_milestone_at,
+        delight_dates.anniversary_date,
+        delight_dates.delight_moment,
+        delight_dates.delight_date
     from nps
     inner join accounts
         on nps.account_id = accounts.account_id
     cross join report_window
     left join milestones
         on nps.account_id = milestones.account_id
+    left join delight_dates
+        on nps.account_id = delight_dates.account_id
     left join open_tickets
         on nps.account_id = open_tickets.account_id
     left join guarded_accounts
@@ -122,8 +219,8 @@ final as (
         *,
         cast(row_number() over (
             order by
-                case when last_milestone_at is null then 1 else 0 end asc,
-                last_milestone_at desc,
+                case when delight_date is null then 1 else 0 end asc,
+                delight_date desc,
                 nps_score desc,
                 visitor_id asc
         ) as {{ pulse_type('bigint') }}) as request_rank
