@@ -229,13 +229,7 @@ final as (
         count_basic_categories,
         count_mature_categories,
         is_mature,
-        case
-            when not is_setup_complete then 'not_set_up'
-            when not is_activated then 'set_up'
-            when not is_utilizing then 'activated'
-            when not is_mature then 'utilizing'
-            else 'mature'
-        end as journey_stage
+        {{ pulse_journey_stage() }} as journey_stage
     from flags
 
 )
