@@ -110,6 +110,12 @@ def _cmd_report(args: argparse.Namespace) -> int:
     return run_cli(args)
 
 
+def _cmd_calibrate(args: argparse.Namespace) -> int:
+    from pulse.calibrate import run_cli
+
+    return run_cli(args)
+
+
 def _cmd_notify(args: argparse.Namespace) -> int:
     from pulse.notify import run_cli
 
@@ -159,7 +165,7 @@ def _cmd_locked(args: argparse.Namespace) -> int:
 
 # commands that write (exports, reports, quality results) from the database: one at a time,
 # and never while a build holds it (see pulse.lock)
-LOCKED_COMMANDS = ("validate", "publish", "export", "report", "notify")
+LOCKED_COMMANDS = ("validate", "publish", "export", "report", "notify", "calibrate")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -365,6 +371,31 @@ def build_parser() -> argparse.ArgumentParser:
         help="briefs and dashboard folder (default PULSE_EXPORT_DIR/briefs)",
     )
     report.set_defaults(func=_cmd_report)
+
+    calibrate = sub.add_parser(
+        "calibrate",
+        help="learn from renewal outcomes: what predicts them, suggested health weights",
+        description="Fits a random forest and a logistic regression on fct_renewal_decisions "
+        "(cross-validated, grouped by account) and writes calibration.html, calibration.json and "
+        "health_components.suggested.csv (never the shipped seed) to --out.",
+    )
+    calibrate.add_argument(
+        "--out", default=None, help="output folder (default PULSE_EXPORT_DIR/calibration)"
+    )
+    calibrate.add_argument("--seed", type=int, default=42, help="random seed (default 42)")
+    calibrate.add_argument(
+        "--min-decisions",
+        type=_positive_int,
+        default=30,
+        help="refuse to fit below this many trainable decisions (default 30)",
+    )
+    calibrate.add_argument(
+        "--min-per-outcome",
+        type=_positive_int,
+        default=5,
+        help="... or below this many lost (or kept) decisions (default 5)",
+    )
+    calibrate.set_defaults(func=_cmd_calibrate)
 
     locked = sub.add_parser(
         "locked",

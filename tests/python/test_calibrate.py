@@ -1,0 +1,231 @@
+"""`pulse calibrate` (README "Calibration") on the default sample and on too little data.
+
+The default sample (`pulse generate` with its defaults: 200 accounts, 180 days, seed 42) is
+built once for this module: the small data set of `make test` has no trainable renewal
+decision (its 120 days leave no cut-off with a full window), which is what the refusal test
+uses. The leakage test of the training data is a dbt unit test
+(`fct_renewal_decisions_no_leakage`).
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import duckdb
+import numpy as np
+import pandas as pd
+import pytest
+
+from pulse import calibrate, paths
+from pulse.dbt import dbt_env, dbt_executable
+
+PULSE = str(Path(sys.executable).with_name("pulse"))
+
+
+def _pulse(*args: str, db: Path, exports: Path) -> subprocess.CompletedProcess[str]:
+    env = dbt_env({"PULSE_DB_PATH": str(db), "PULSE_EXPORT_DIR": str(exports)})
+    return subprocess.run(
+        [PULSE, *args], env=env, cwd=paths.PROJECT_ROOT, capture_output=True, text=True, check=False
+    )
+
+
+@pytest.fixture(scope="module")
+def sample(tmp_path_factory, dbt) -> Path:
+    """The default sample, generated and built (every model, no unit tests)."""
+    root = tmp_path_factory.mktemp("calibration_sample")
+    done = subprocess.run(
+        [PULSE, "generate", "--out", str(root / "raw"), "--quiet"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    built = dbt(
+        ["build", "--exclude-resource-type", "unit_test"],
+        root / "pulse.duckdb",
+        root / "raw",
+    )
+    assert built.returncode == 0, built.stdout[-4000:]
+    return root
+
+
+@pytest.fixture(scope="module")
+def calibrated(sample: Path) -> tuple[subprocess.CompletedProcess[str], Path]:
+    shipped = calibrate.SEED_FILE.read_bytes()
+    done = _pulse("calibrate", db=sample / "pulse.duckdb", exports=sample / "exports")
+    # suggestions, never silent changes: the shipped seed is untouched
+    assert calibrate.SEED_FILE.read_bytes() == shipped
+    return done, sample / "exports" / "calibration"
+
+
+def _results(out: Path) -> dict:
+    return json.loads((out / calibrate.RESULTS_FILE).read_text())
+
+
+def test_calibrate_writes_report_and_suggested_seed(calibrated) -> None:
+    done, out = calibrated
+    assert done.returncode == 0, done.stderr
+    html = (out / calibrate.REPORT_FILE).read_text()
+    for heading in ("Does it see renewals coming?", "What matters", "Milestones and retention"):
+        assert heading in html
+    assert html.count("<svg") >= 2  # importance vs adoption, loss rate by stage
+    assert "<script" not in html and "http" not in html.split("<body>")[1]  # self-contained
+    shipped = pd.read_csv(calibrate.SEED_FILE)
+    suggested = pd.read_csv(out / calibrate.SUGGESTED_FILE)
+    assert list(suggested.columns) == list(shipped.columns)
+    assert list(suggested["component"]) == list(shipped["component"])
+    assert suggested["weight"].sum() == pytest.approx(shipped["weight"].sum(), abs=0.03)
+    assert (suggested["weight"] >= 0).all()
+    assert not suggested[["weight", "target_value"]].equals(shipped[["weight", "target_value"]])
+    # the diff against the shipped seed is printed
+    assert "--- seeds/health_components.csv" in done.stdout
+    assert f"+++ {out / calibrate.SUGGESTED_FILE}" in done.stdout
+
+
+def test_models_beat_chance_on_the_sample(calibrated) -> None:
+    """The generator makes churn depend on the account (SPEC §9): the models must beat chance
+    by more than their fold spread, and better than on shuffled outcomes."""
+    _, out = calibrated
+    results = _results(out)
+    assert results["count_decisions"] >= calibrate.MIN_DECISIONS
+    models = {m["name"]: m for m in results["models"]}
+    assert set(models) == {"health score", "logistic regression", "random forest"}
+    for name in ("logistic regression", "random forest"):
+        model = models[name]
+        assert model["auc_mean"] - 0.5 > model["auc_spread"], model
+        assert model["beats_chance"] and model["auc_mean"] > model["null_auc_max"], model
+    assert results["has_signal"]
+
+
+def test_strongest_generated_effect_ranks_near_the_top(calibrated) -> None:
+    """The generator's strongest effect on one renewal decision is the contract term: a
+    monthly contract (the small plans, so SMB accounts) carries (1/12)^0.3 of the yearly
+    churn chance per renewal, an annual one all of it (generator/renewals.py). is_smb must be
+    among the three most important predictors and in a "matters" group."""
+    _, out = calibrated
+    ranked = _results(out)["predictors"]
+    top = [p["name"] for p in ranked[:3]]
+    assert "is_smb" in top, top
+    smb = next(p for p in ranked if p["name"] == "is_smb")
+    assert smb["group"] != calibrate.GROUPS[2], smb
+
+
+def test_random_outcomes_claim_no_signal(sample: Path) -> None:
+    """The same decisions with the outcomes shuffled (so nothing can predict them): no model
+    may beat chance, and the suggestion is the shipped seed."""
+    con = duckdb.connect(str(sample / "pulse.duckdb"), read_only=True)
+    try:
+        decisions = con.sql("select * from marts.fct_renewal_decisions").df()
+        features = con.sql("select * from marts.fct_renewal_decision_features").df()
+    finally:
+        con.close()
+    shipped = calibrate.read_seed()
+    frame, predictors = calibrate.training_frame(decisions, features, shipped)
+    frame["is_lost"] = np.random.default_rng(2026).permutation(frame["is_lost"].to_numpy())
+    result = calibrate.calibrate(frame, predictors, shipped)
+    assert not result.has_signal, [(m.name, m.mean, m.spread, m.p_value) for m in result.models]
+    assert not any(m.beats_chance for m in result.models)
+    pd.testing.assert_frame_equal(result.suggested, shipped)
+    assert "no signal" in " ".join(calibrate.summary_lines(result))
+
+
+def test_too_few_decisions_is_one_line(built_db: Path, tmp_path: Path) -> None:
+    """The small test data set has no trainable decision: one line, exit 1, nothing written."""
+    db = tmp_path / built_db.name
+    shutil.copy(built_db, db)
+    done = _pulse("calibrate", "--out", str(tmp_path / "out"), db=db, exports=tmp_path)
+    assert done.returncode == 1
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1, done.stderr
+    assert lines[0].startswith("pulse calibrate: too few renewal decisions to learn from")
+    assert "Traceback" not in done.stderr
+    assert not (tmp_path / "out").exists()
+
+
+def test_min_decisions_is_a_knob(sample: Path, tmp_path: Path) -> None:
+    done = _pulse(
+        "calibrate",
+        "--min-decisions",
+        "100000",
+        "--out",
+        str(tmp_path / "out"),
+        db=sample / "pulse.duckdb",
+        exports=tmp_path,
+    )
+    assert done.returncode == 1
+    assert "calibration needs at least 100000" in done.stderr
+
+
+def test_project_builds_with_the_suggested_seed(calibrated, sample: Path, tmp_path: Path) -> None:
+    """Using the suggestion is the user's step (README "Calibration"): copy it over the seed
+    and rebuild. A copy of the project with the suggested seed builds the health models and
+    their tests, and the scores change."""
+    _, out = calibrated
+    project = tmp_path / "project"
+    shutil.copytree(
+        paths.PROJECT_ROOT,
+        project,
+        ignore=shutil.ignore_patterns(
+            ".venv*",
+            ".git",
+            ".test",
+            "target",
+            "logs",
+            "data",
+            "warehouse",
+            "exports",
+            "dbt_packages",
+        ),
+    )
+    shutil.copy(out / calibrate.SUGGESTED_FILE, project / "seeds" / "health_components.csv")
+    db = tmp_path / "pulse.duckdb"
+    shutil.copy(sample / "pulse.duckdb", db)
+    env = dbt_env(
+        {
+            "PULSE_DB_PATH": str(db),
+            "PULSE_RAW_PATH": str(sample / "raw"),
+            "PULSE_PROJECT_DIR": str(project),
+            "DBT_PROJECT_DIR": str(project),
+        }
+    )
+    built = subprocess.run(
+        [
+            dbt_executable(),
+            "build",
+            "--full-refresh",
+            "--exclude-resource-type",
+            "unit_test",
+            "--select",
+            "health_components+",
+        ],
+        env=env,
+        cwd=project,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert built.returncode == 0, built.stdout[-4000:]
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        seeded = con.sql("select component, weight from seeds.health_components").df()
+        scores = con.sql("select account_id, health_score from marts.fct_account_health").df()
+    finally:
+        con.close()
+    suggested = pd.read_csv(out / calibrate.SUGGESTED_FILE)
+    assert dict(zip(seeded["component"], seeded["weight"], strict=True)) == pytest.approx(
+        dict(zip(suggested["component"], suggested["weight"], strict=True))
+    )
+    before = duckdb.connect(str(sample / "pulse.duckdb"), read_only=True)
+    try:
+        old = before.sql("select account_id, health_score from marts.fct_account_health").df()
+    finally:
+        before.close()
+    merged = old.merge(scores, on="account_id", suffixes=("_shipped", "_suggested"))
+    assert len(merged) == len(old) and merged["health_score_suggested"].notna().any()
+    assert not np.allclose(
+        merged["health_score_shipped"].fillna(-1), merged["health_score_suggested"].fillna(-1)
+    )
