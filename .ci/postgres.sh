@@ -57,3 +57,11 @@ export PULSE_EXPORT_DIR="$WORK/exports"
 "$BIN/pulse" validate
 "$BIN/pulse" export --triggers
 "$BIN/pulse" report --all
+# pulse calibrate reads its training marts from PostgreSQL too; the small data set holds no
+# trainable renewal decision, so it must refuse in one line and exit 1
+if calibrated="$("$BIN/pulse" calibrate 2>&1)"; then
+    echo "postgres.sh: pulse calibrate should refuse on the small data set: $calibrated" >&2
+    exit 1
+fi
+grep -q "^pulse calibrate: too few renewal decisions to learn from: 0 trainable" <<<"$calibrated" \
+    || { echo "postgres.sh: unexpected pulse calibrate output: $calibrated" >&2; exit 1; }
