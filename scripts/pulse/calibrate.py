@@ -71,7 +71,11 @@ GROUPS = (
     "matters and widely used",
     "matters but rarely used: push adoption",
     "rarely matters",
+    "matters (a component, the journey stage or a segment flag: no adoption to push)",
 )
+FITTED_MODELS = ("logistic regression", "random forest")
+HEALTH_SCORE = "health score"
+REWEIGHTED_SCORE = "re-weighted health score"
 
 
 @dataclass
@@ -128,7 +132,7 @@ class Calibration:
 
     @property
     def has_signal(self) -> bool:
-        return any(m.beats_chance for m in self.models if m.name != "health score")
+        return any(m.beats_chance for m in self.models if m.name in FITTED_MODELS)
 
     def ranked(self) -> list[Predictor]:
         return sorted(self.predictors, key=lambda p: (-p.importance, p.name))
@@ -171,6 +175,10 @@ def training_frame(
     frame["health_score"] = pd.to_numeric(rows["health_score"], errors="coerce").astype(float)
     predictors: list[Predictor] = []
     for component, metric in zip(seed["component"], seed["metric"], strict=True):
+        # the component's score (0-100, computed in SQL) is what a suggested weight multiplies
+        score = f"{component}_score"
+        if score in rows.columns:
+            frame[_score_column(component)] = pd.to_numeric(rows[score], errors="coerce")
         if metric not in rows.columns:
             continue
         frame[metric] = pd.to_numeric(rows[metric], errors="coerce").astype(float)
@@ -180,11 +188,13 @@ def training_frame(
     predictors.append(
         Predictor("journey_stage", "milestone", ["journey_stage_order"], "journey stage (1-5)")
     )
-    for kind, names in (("milestone", MILESTONES), ("segment", SEGMENTS)):
-        for name in names:
-            frame[name] = rows[name].astype(bool).astype(float)
-            adoption = float(frame[name].mean()) if len(frame) else None
-            predictors.append(Predictor(name, kind, [name], name, adoption=adoption))
+    for name in MILESTONES:  # adoption: the share of decisions whose account had reached it
+        frame[name] = rows[name].astype(bool).astype(float)
+        adoption = float(frame[name].mean()) if len(frame) else None
+        predictors.append(Predictor(name, "milestone", [name], name, adoption=adoption))
+    for name in SEGMENTS:  # a flag (churn risk, SMB, ...) is not something to adopt
+        frame[name] = rows[name].astype(bool).astype(float)
+        predictors.append(Predictor(name, "segment", [name], name))
     keys = rows[["account_id", "renewal_date"]].astype({"account_id": str})
     usage = features.astype({"account_id": str}).merge(keys, on=["account_id", "renewal_date"])
     names = usage.drop_duplicates("feature_id").set_index("feature_id")["feature_name"]
@@ -202,6 +212,56 @@ def training_frame(
             )
         )
     return frame, predictors
+
+
+def _score_column(component: str) -> str:
+    return f"score__{component}"
+
+
+def score_matrix(frame: pd.DataFrame, components: list[str]) -> np.ndarray:
+    """The component scores (0-100, NaN without data) of the given components, one column each
+    (all NaN for a component the training data does not have)."""
+    return (
+        np.column_stack(
+            [
+                frame[_score_column(c)].to_numpy(dtype=float)
+                if _score_column(c) in frame
+                else np.full(len(frame), np.nan)
+                for c in components
+            ]
+        )
+        if components
+        else np.empty((len(frame), 0))
+    )
+
+
+def fit_weights(scores: np.ndarray, kept: np.ndarray) -> np.ndarray:
+    """Weights for the component scores from a logistic regression of "kept" on them (scores
+    / 100, a missing score at its median): the coefficient where it is positive, else 0.
+    A component without any score gets NaN (not fitted)."""
+    from sklearn.linear_model import LogisticRegression
+
+    weights = np.full(scores.shape[1], np.nan)
+    usable = [j for j in range(scores.shape[1]) if np.isfinite(scores[:, j]).any()]
+    if not usable or kept.all() or not kept.any():
+        return weights
+    x = scores[:, usable] / 100.0
+    medians = np.nanmedian(x, axis=0)
+    x = np.where(np.isnan(x), medians, x)
+    model = LogisticRegression(C=1.0, max_iter=5000, class_weight="balanced").fit(x, kept)
+    weights[usable] = np.maximum(model.coef_[0], 0.0)
+    return weights
+
+
+def weighted_score(scores: np.ndarray, weights: np.ndarray) -> np.ndarray:
+    """The health score with these weights: sum(weight x score) / sum(weight) over the
+    components that have a score (as the SQL renormalises); NaN when none has."""
+    w = np.where(np.isnan(weights), 0.0, weights)
+    present = np.isfinite(scores) & (w > 0)
+    total = np.where(present, w, 0.0).sum(axis=1)
+    points = np.where(present, np.nan_to_num(scores) * w, 0.0).sum(axis=1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(total > 0, points / total, np.nan)
 
 
 def check_enough(frame: pd.DataFrame, min_decisions: int, min_per_outcome: int) -> None:
@@ -276,8 +336,8 @@ def _auc(y: np.ndarray, score: np.ndarray) -> float:
 
 
 def _health_auc(y: np.ndarray, health: np.ndarray, train: np.ndarray, test: np.ndarray) -> float:
-    """AUC of today's health score alone on the held-out rows (a lower score means more risk,
-    so the loss is scored by -health; missing scores get the training rows' median)."""
+    """AUC of a health score on the held-out rows (a lower score means more risk, so the loss
+    is scored by -health; missing scores get the training rows' median)."""
     fill = np.nanmedian(health[train]) if np.isfinite(health[train]).any() else 50.0
     return _auc(y[test], -np.where(np.isnan(health[test]), fill, health[test]))
 
@@ -286,20 +346,31 @@ def _cross_validate(
     x: np.ndarray,
     y: np.ndarray,
     health: np.ndarray | None,
+    component_scores: np.ndarray,
     folds: list[tuple[np.ndarray, np.ndarray]],
     seed: int,
     keep_forests: bool = False,
 ) -> tuple[dict[str, list[float]], list[Any]]:
-    """Held-out AUC per fold of the health score and each model (and the fitted forests)."""
+    """Held-out AUC per fold of today's health score, the health score re-weighted with
+    weights fitted on the training rows, and each model (and the fitted forests)."""
     from sklearn.base import clone
 
-    scores: dict[str, list[float]] = {"health score": []} if health is not None else {}
+    scores: dict[str, list[float]] = {HEALTH_SCORE: []} if health is not None else {}
+    reweight = component_scores.shape[1] > 0 and np.isfinite(component_scores).any()
+    if reweight:
+        scores[REWEIGHTED_SCORE] = []
     forests = []
     for name in _models(seed):
         scores[name] = []
     for train, test in folds:
         if health is not None:
-            scores["health score"].append(_health_auc(y, health, train, test))
+            scores[HEALTH_SCORE].append(_health_auc(y, health, train, test))
+        if reweight:
+            weights = fit_weights(component_scores[train], ~y[train])
+            if not (np.nan_to_num(weights) > 0).any():
+                weights = np.ones(component_scores.shape[1])
+            score = weighted_score(component_scores, weights)
+            scores[REWEIGHTED_SCORE].append(_health_auc(y, score, train, test))
         for name, model in _models(seed).items():
             fitted = clone(model).fit(x[train], y[train])
             scores[name].append(_auc(y[test], fitted.predict_proba(x[test])[:, 1]))
@@ -328,15 +399,21 @@ def calibrate(
     x = frame[columns].to_numpy(dtype=float)
     y = frame["is_lost"].to_numpy(dtype=bool)
     health = frame["health_score"].to_numpy(dtype=float) if "health_score" in frame else None
+    components = [str(c) for c in seed_table["component"]]
+    component_scores = score_matrix(frame, components)
     folds = _folds(frame, seed)
-    scores, forests = _cross_validate(x, y, health, folds, seed, keep_forests=True)
+    scores, forests = _cross_validate(
+        x, y, health, component_scores, folds, seed, keep_forests=True
+    )
     # the same procedure on shuffled outcomes: what "chance" reaches on data of this size
     rng = np.random.default_rng(seed)
     null: dict[str, list[float]] = {name: [] for name in scores}
     for _ in range(NULL_PERMUTATIONS):
-        shuffled = frame.assign(is_lost=rng.permutation(y))
+        shuffled = frame.assign(is_lost=shuffle_by_account(frame, rng))
         y_null = shuffled["is_lost"].to_numpy(dtype=bool)
-        null_scores, _ = _cross_validate(x, y_null, health, _folds(shuffled, seed), seed)
+        null_scores, _ = _cross_validate(
+            x, y_null, health, component_scores, _folds(shuffled, seed), seed
+        )
         for name, aucs in null_scores.items():
             null[name].append(float(np.mean(aucs)))
     model_scores = [ModelScore(name, aucs, null[name]) for name, aucs in scores.items()]
@@ -355,7 +432,10 @@ def calibrate(
             drops.append(float(np.mean(fold_drops)))
         predictor.importance = float(np.mean(drops))
         predictor.importance_spread = float(np.std(drops))
-        predictor.group = _group(predictor)
+    # importance means something only when the forest it comes from beats chance
+    forest_beats_chance = any(m.beats_chance for m in model_scores if m.name == "random forest")
+    for predictor in predictors:
+        predictor.group = _group(predictor) if forest_beats_chance else GROUPS[2]
     result = Calibration(
         count_decisions=len(frame),
         count_lost=int(y.sum()),
@@ -366,8 +446,37 @@ def calibrate(
         predictors=predictors,
         suggested=seed_table.copy(),
     )
-    result.suggested, result.notes = suggest(frame, seed_table, result.has_signal)
+    if not forest_beats_chance:
+        result.notes.append("the forest does not beat chance: no predictor is said to matter")
+    by_name = {m.name: m for m in model_scores}
+    reweighted_better = (
+        REWEIGHTED_SCORE in by_name
+        and HEALTH_SCORE in by_name
+        and by_name[REWEIGHTED_SCORE].mean > by_name[HEALTH_SCORE].mean
+    )
+    result.suggested, notes = suggest(
+        frame, seed_table, result.has_signal, reweighted_better, component_scores
+    )
+    result.notes.extend(notes)
     return result
+
+
+def shuffle_by_account(frame: pd.DataFrame, rng: np.random.Generator) -> np.ndarray:
+    """Outcomes shuffled between accounts, each account's outcomes kept together (the folds
+    are grouped by account, so the null must keep that clustering): the outcome sequences are
+    permuted among accounts with the same number of decisions."""
+    y = frame["is_lost"].to_numpy(dtype=bool)
+    rows = frame.groupby("account_id", sort=True).indices
+    shuffled = y.copy()
+    by_size: dict[int, list[str]] = {}
+    for account, index in rows.items():
+        by_size.setdefault(len(index), []).append(account)
+    for size in sorted(by_size):
+        accounts = by_size[size]
+        order = rng.permutation(len(accounts))
+        for account, source in zip(accounts, order, strict=True):
+            shuffled[rows[account]] = y[rows[accounts[source]]]
+    return shuffled
 
 
 def _group(predictor: Predictor) -> str:
@@ -377,55 +486,58 @@ def _group(predictor: Predictor) -> str:
     )
     if not matters:
         return GROUPS[2]
-    if predictor.adoption is None or predictor.adoption >= WIDELY_USED_MIN_SHARE:
+    if predictor.adoption is None:
+        return GROUPS[3]
+    if predictor.adoption >= WIDELY_USED_MIN_SHARE:
         return GROUPS[0]
     return GROUPS[1]
 
 
 # -- suggestions ------------------------------------------------------------------------------
 def suggest(
-    frame: pd.DataFrame, seed_table: pd.DataFrame, has_signal: bool
+    frame: pd.DataFrame,
+    seed_table: pd.DataFrame,
+    has_signal: bool,
+    reweighted_better: bool,
+    component_scores: np.ndarray,
 ) -> tuple[pd.DataFrame, list[str]]:
-    """The suggested health_components seed and what was changed (or why not).
+    """The suggested health_components seed and what was changed (or why not). Nothing is
+    suggested unless a model beats chance.
 
-    Weights: a logistic regression of "kept" on the standardised component metrics (all
-    trainable decisions); a component's weight is its coefficient in the component's good
-    direction (up when target > floor, down otherwise), 0 when the data point the other way,
-    scaled so that the weights sum to what the shipped ones sum to. Targets: the median of the
+    Weights (only when the re-weighted health score saw renewals better than today's in the
+    cross-validation): a logistic regression of "kept" on the component scores (0-100, from
+    SQL) of all trainable decisions; a component's weight is its coefficient, 0 when it points
+    the wrong way, scaled so that the fitted components share what their shipped weights sum
+    to; a component without any score keeps its shipped weight. Targets: the median of the
     kept decisions' metric, when it lies on the good side of the floor."""
-    from sklearn.impute import SimpleImputer
-    from sklearn.linear_model import LogisticRegression
-    from sklearn.preprocessing import StandardScaler
-
     suggested = seed_table.copy()
     notes: list[str] = []
     if not has_signal:
         notes.append("no model beats chance: the shipped weights and targets are kept")
         return suggested, notes
-    metrics = [m for m in suggested["metric"] if m in frame.columns and frame[m].notna().any()]
     kept = ~frame["is_lost"].to_numpy(dtype=bool)
-    x = SimpleImputer(strategy="median").fit_transform(frame[metrics].to_numpy(dtype=float))
-    x = StandardScaler().fit_transform(x)
-    model = LogisticRegression(C=0.3, max_iter=5000, class_weight="balanced").fit(x, kept)
-    coefficient = dict(zip(metrics, model.coef_[0], strict=True))
-    total = float(suggested["weight"].sum())
-    good = np.where(suggested["target_value"] >= suggested["floor_value"], 1.0, -1.0)
-    aligned = np.array(
-        [
-            max(0.0, coefficient.get(m, 0.0) * g)
-            for m, g in zip(suggested["metric"], good, strict=True)
-        ]
-    )
-    if aligned.sum() > 0:
-        suggested["weight"] = np.round(aligned / aligned.sum() * total, 2)
+    fitted = fit_weights(component_scores, kept) if component_scores.shape[1] else np.array([])
+    usable = np.isfinite(fitted) if len(fitted) else np.zeros(len(suggested), dtype=bool)
+    for i in np.flatnonzero(~usable):
+        notes.append(f"{suggested.at[i, 'component']}: no score in the data; weight kept")
+    if not reweighted_better:
+        notes.append(
+            "the re-weighted health score does not see renewals coming better than today's "
+            "(cross-validated AUC): the shipped weights are kept"
+        )
+    elif not usable.any() or fitted[usable].sum() <= 0:
+        notes.append("no component score points the right way: the shipped weights are kept")
     else:
-        notes.append("no component metric points the right way: the shipped weights are kept")
+        budget = float(suggested.loc[usable, "weight"].sum())
+        new = np.round(fitted[usable] / fitted[usable].sum() * budget, 2)
+        new[int(np.argmax(new))] += round(budget - float(new.sum()), 2)  # keep the sum
+        suggested.loc[usable, "weight"] = np.round(new, 2)
+    good = np.where(suggested["target_value"] >= suggested["floor_value"], 1.0, -1.0)
     for i, row in suggested.iterrows():
         metric = row["metric"]
-        if metric not in frame.columns:
-            continue
-        values = frame.loc[kept, metric].dropna()
+        values = frame.loc[kept, metric].dropna() if metric in frame.columns else pd.Series()
         if values.empty:
+            notes.append(f"{row['component']}: no {metric} among the kept decisions; target kept")
             continue
         target = round(float(values.median()), 2)
         better = target > row["floor_value"] if good[i] > 0 else target < row["floor_value"]
@@ -591,6 +703,7 @@ def render_html(
         result=result,
         ranked=result.ranked(),
         groups=GROUPS,
+        fitted_models=FITTED_MODELS,
         scatter=Markup(scatter_svg(result.predictors)),
         stage_chart=bar_chart_svg(
             bars, "Share of renewal decisions lost by journey stage", unit="% lost"
@@ -634,13 +747,15 @@ def run(
     shipped = read_seed()
     frame, predictors = training_frame(decisions, features, shipped)
     result = calibrate(frame, predictors, shipped, seed, min_decisions, min_per_outcome)
-    out.mkdir(parents=True, exist_ok=True)
     suggested_path = out / SUGGESTED_FILE
     suggested_csv = seed_csv(result.suggested, read_seed_text())
     diff = seed_diff(SEED_FILE.read_text(encoding="utf-8"), suggested_csv, str(suggested_path))
+    page = render_html(result, milestones, diff, shipped)  # everything rendered, then written
+    results = json.dumps(results_json(result), indent=2) + "\n"
+    out.mkdir(parents=True, exist_ok=True)
     write_atomic(suggested_path, suggested_csv)
-    write_atomic(out / RESULTS_FILE, json.dumps(results_json(result), indent=2) + "\n")
-    write_atomic(out / REPORT_FILE, render_html(result, milestones, diff, shipped))
+    write_atomic(out / RESULTS_FILE, results)
+    write_atomic(out / REPORT_FILE, page)
     for line in summary_lines(result):
         print(line)
     for note in result.notes:

@@ -10,11 +10,24 @@
       events per seat in the last complete month before the cut-off, maturity over the
       maturity_lookback_days (90) days ending on it, and the journey stage they give;
     - segments: the lifecycle flags over the window_days ending on it (fct_account_usage_daily)
-      and SMB by the ARR under contract until the decision (arr_before_usd).
+      and SMB by the ARR in force on the cut-off day (arr_at_cutoff_usd: after the last
+      renewal on or before it, else before the first renewal after it).
+    Today's values, as the raw contract keeps no history of them: the plan tier behind
+    is_enterprise, and the seats (or, when missing, today's known visitors) that utilization
+    and support divide by.
     A decision is trainable when the cut-off falls on or after the first activity day of the
     data + window_days - 1 (a full window) and the account had a health row that day.
     Per-feature usage at the cut-off is fct_renewal_decision_features.
 -#}
+{#- the components' scores (<component>_score), one per component of pulse_health_metrics() -#}
+{%- set score_columns = [] -%}
+{%- for component, metric in pulse_health_metrics() -%}
+    {%- do score_columns.append(component ~ '_score') -%}
+{%- endfor -%}
+{%- set health_daily_scores = [] -%}
+{%- for column in score_columns -%}
+    {%- do health_daily_scores.append('health_daily.' ~ column) -%}
+{%- endfor %}
 with
 
 report_window as (
@@ -77,6 +90,12 @@ events as (
 
 ),
 
+renewals as (
+
+    select * from {{ ref('int_renewals') }}
+
+),
+
 decisions as (
 
     select
@@ -84,11 +103,46 @@ decisions as (
         renewals.renewal_date,
         renewals.outcome,
         renewals.outcome in ('churned', 'contracted') as is_lost,
-        cast(renewals.arr_before_usd as {{ pulse_type('double') }}) as arr_before_usd,
         {{ pulse_add_days('renewals.renewal_date', -var('calibration_lead_days')) }} as cutoff_date
-    from {{ ref('int_renewals') }} as renewals
+    from renewals
     cross join report_window
     where renewals.renewal_date <= report_window.as_of_date
+
+),
+
+-- the ARR in force on the cut-off day: after the account's last renewal on or before it, else
+-- before its first renewal after it (the decision itself at the latest)
+arr_candidates as (
+
+    select
+        decisions.account_id,
+        decisions.renewal_date,
+        case
+            when renewals.renewal_date <= decisions.cutoff_date then renewals.arr_after_usd
+            else renewals.arr_before_usd
+        end as arr_usd,
+        row_number() over (
+            partition by decisions.account_id, decisions.renewal_date
+            order by
+                case when renewals.renewal_date <= decisions.cutoff_date then 0 else 1 end,
+                abs({{ pulse_days_between('decisions.cutoff_date', 'renewals.renewal_date') }})
+        ) as arr_rank
+    from decisions
+    inner join renewals
+        on
+            decisions.account_id = renewals.account_id
+            and decisions.renewal_date >= renewals.renewal_date
+
+),
+
+arr_at_cutoff as (
+
+    select
+        account_id,
+        renewal_date,
+        cast(arr_usd as {{ pulse_type('double') }}) as arr_at_cutoff_usd
+    from arr_candidates
+    where arr_rank = 1
 
 ),
 
@@ -184,7 +238,7 @@ joined as (
         decision_windows.renewal_date,
         decision_windows.outcome,
         decision_windows.is_lost,
-        decision_windows.arr_before_usd,
+        arr_at_cutoff.arr_at_cutoff_usd,
         decision_windows.cutoff_date,
         decision_windows.as_of_date,
         decision_windows.window_start_date,
@@ -199,6 +253,7 @@ joined as (
         health_daily.days_since_csm_activity,
         health_daily.interaction_sentiment,
         health_daily.sponsor_engagement,
+        {{ health_daily_scores | join(', ') }},
         coalesce(
             cast({{ pulse_local_timestamp('milestones.setup_completed_at') }} as date) <= decision_windows.cutoff_date,
             false
@@ -218,7 +273,7 @@ joined as (
         coalesce(usage_daily.active_minutes_in_window, 0) as active_minutes_in_window,
         first_active.first_active_date,
         accounts.is_enterprise,
-        coalesce(decision_windows.arr_before_usd <= {{ var('smb_max_arr_usd') }}, false) as is_smb
+        coalesce(arr_at_cutoff.arr_at_cutoff_usd <= {{ var('smb_max_arr_usd') }}, false) as is_smb
     from decision_windows
     inner join accounts
         on decision_windows.account_id = accounts.account_id
@@ -244,6 +299,10 @@ joined as (
         on
             decision_windows.account_id = maturity.account_id
             and decision_windows.renewal_date = maturity.renewal_date
+    left join arr_at_cutoff
+        on
+            decision_windows.account_id = arr_at_cutoff.account_id
+            and decision_windows.renewal_date = arr_at_cutoff.renewal_date
 
 ),
 
@@ -263,7 +322,7 @@ final as (
         renewal_date,
         outcome,
         is_lost,
-        arr_before_usd,
+        arr_at_cutoff_usd,
         cutoff_date,
         is_trainable,
         health_score,
@@ -276,6 +335,7 @@ final as (
         days_since_csm_activity,
         interaction_sentiment,
         sponsor_engagement,
+        {{ score_columns | join(', ') }},
         is_setup_complete,
         is_activated,
         is_utilizing,
