@@ -112,6 +112,27 @@ def test_models_beat_chance_on_the_sample(calibrated) -> None:
     assert results["has_signal"]
 
 
+def test_loss_rate_by_milestone_on_the_sample(sample: Path) -> None:
+    """rpt_renewal_outcomes_by_milestone has every breakdown, and each breakdown counts every
+    trainable decision once."""
+    con = duckdb.connect(str(sample / "pulse.duckdb"), read_only=True)
+    try:
+        totals = dict(
+            con.sql(
+                "select breakdown, sum(count_decisions) "
+                "from marts.rpt_renewal_outcomes_by_milestone group by breakdown"
+            ).fetchall()
+        )
+        trainable = con.sql(
+            "select count(*) from marts.fct_renewal_decisions where is_trainable"
+        ).fetchone()[0]
+    finally:
+        con.close()
+    assert totals == dict.fromkeys(
+        ("journey_stage", "activation", "setup_and_activation"), trainable
+    )
+
+
 def test_strongest_generated_effect_ranks_near_the_top(calibrated) -> None:
     """In the generator an account's hidden health sets its churn chance at each renewal
     (generator/renewals.py) and its value events per seat (value_share, generator/plan.py),
