@@ -109,6 +109,8 @@ def test_current_marts_hold_only_what_exists_on_as_of_date(as_of_builds, raw_dir
                 "fct_account_health_daily",
                 "fct_company_health_daily",
                 "fct_engagement_scores_daily",
+                "fct_visitor_usage_daily",
+                "fct_visitor_health_daily",
             ):
                 sql = f"select max(metric_date) from marts.{history}"
                 assert con.execute(sql).fetchone()[0] == day, (day, history)

@@ -1,0 +1,171 @@
+{#-
+    Visitor health history: one row per visitor and day (the days of fct_visitor_usage_daily),
+    scored with the seed components on the visitor's own signals as of that day: breadth,
+    depth and frequency over the window ending that day (fct_visitor_usage_daily) and sentiment
+    = the visitor's latest NPS answer as a one-person NPS (int_visitor_nps_daily: promoter 100,
+    passive 0, detractor -100). Support, relationship, interaction sentiment and sponsor
+    engagement are account signals and do not apply: their weights are renormalised away.
+    fct_visitor_health is the as_of_date row of each visitor.
+
+    Incremental like fct_account_health_daily: recomputes the days from the earliest day
+    fct_visitor_usage_daily rebuilt since the last run, and at least the last
+    health_lookback_days days (NPS answers have no watermark).
+-#}
+{{ config(
+    materialized='incremental',
+    incremental_strategy=pulse_incremental_strategy(),
+    unique_key='metric_date',
+    partition_by=pulse_partition_by('metric_date'),
+    on_schema_change='fail',
+    post_hook="{{ pulse_delete_days_after_as_of('metric_date') }}",
+) }}
+
+with
+
+report_window as (
+
+    select * from {{ ref('dim_report_window') }}
+
+),
+
+components as (
+
+    select * from {{ ref('health_components') }}
+
+),
+
+usage_daily as (
+
+    select * from {{ ref('fct_visitor_usage_daily') }}
+
+),
+
+visitor_nps as (
+
+    select * from {{ ref('int_visitor_nps_daily') }}
+
+),
+
+source_batch as (
+
+    select max(_pulse_source_batch_at) as source_batch_at
+    from usage_daily
+
+),
+
+{{ pulse_changed_days_ctes('usage_daily', '_pulse_source_batch_at', 'metric_date') }}
+
+bounds as (
+
+    select
+        {{ pulse_incremental_start_date('report_window.first_activity_date', var('health_lookback_days')) }}
+            as start_date,
+        report_window.as_of_date as end_date
+    from report_window
+    {%- if is_incremental() %}
+        cross join previous_run
+        cross join changed_days
+    {%- endif %}
+
+),
+
+-- the days to score: the days to write plus the 30 days before them (for the changes)
+reach as (
+
+    select
+        start_date,
+        end_date,
+        {{ pulse_add_days('start_date', -30) }} as reach_start_date
+    from bounds
+
+),
+
+signals as (
+
+    select
+        usage_daily.visitor_id,
+        usage_daily.account_id,
+        usage_daily.metric_date,
+        usage_daily.breadth_pct,
+        usage_daily.depth_pct,
+        usage_daily.frequency,
+        cast(visitor_nps.visitor_nps as {{ pulse_type('double') }}) as account_nps,
+        cast(null as {{ pulse_type('double') }}) as weighted_open_tickets_per_10_seats,
+        cast(null as {{ pulse_type('double') }}) as days_since_csm_activity,
+        cast(null as {{ pulse_type('double') }}) as interaction_sentiment,
+        cast(null as {{ pulse_type('double') }}) as sponsor_engagement
+    from usage_daily
+    cross join reach
+    left join visitor_nps
+        on
+            usage_daily.visitor_id = visitor_nps.visitor_id
+            and usage_daily.metric_date = visitor_nps.metric_date
+    where usage_daily.metric_date between reach.reach_start_date and reach.end_date
+
+),
+
+long as (
+
+    {{ pulse_health_unpivot('signals', ['visitor_id', 'metric_date']) }}
+
+),
+
+scores as (
+
+    {{ pulse_health_score_select('long', 'components', ['visitor_id', 'metric_date']) }}
+
+),
+
+scored_days as (
+
+    select
+        signals.visitor_id,
+        signals.account_id,
+        signals.metric_date,
+        scores.health_score,
+        {{ pulse_health_band('scores.health_score') }} as health_band,
+        coalesce(scores.count_scored_components, 0) as count_scored_components,
+        scores.dragging_component,
+        signals.breadth_pct,
+        signals.depth_pct,
+        signals.frequency,
+        signals.account_nps as visitor_nps,
+        scores.breadth_score,
+        scores.breadth_contribution,
+        scores.depth_score,
+        scores.depth_contribution,
+        scores.frequency_score,
+        scores.frequency_contribution,
+        scores.sentiment_score,
+        scores.sentiment_contribution
+    from signals
+    left join scores
+        on
+            signals.visitor_id = scores.visitor_id
+            and signals.metric_date = scores.metric_date
+
+),
+
+final as (
+
+    select
+        scored_days.*,
+        {{ pulse_round('scored_days.health_score - week_before.health_score', 2) }} as health_score_change_7_days,
+        {{ pulse_round('scored_days.health_score - month_before.health_score', 2) }} as health_score_change_30_days,
+        source_batch.source_batch_at as _pulse_source_batch_at
+    from scored_days
+    cross join bounds
+    cross join source_batch
+    left join scored_days as week_before
+        on
+            scored_days.visitor_id = week_before.visitor_id
+            and {{ pulse_add_days('scored_days.metric_date', -7) }} = week_before.metric_date
+    left join scored_days as month_before
+        on
+            scored_days.visitor_id = month_before.visitor_id
+            and {{ pulse_add_days('scored_days.metric_date', -30) }} = month_before.metric_date
+    where scored_days.metric_date >= bounds.start_date
+
+)
+
+select * from final
