@@ -13,3 +13,14 @@
         else 'mature'
     end
 {%- endmacro %}
+
+
+{#- Utilization (README "Definitions": Customer milestones): value events of a calendar month
+    per seat >= utilization_min_value_events_per_seat (4); false without seats. -#}
+{% macro pulse_is_utilizing(count_value_events, seats) -%}
+    coalesce(
+        cast({{ count_value_events }} as {{ dbt.type_numeric() }}) / nullif({{ seats }}, 0)
+        >= {{ var('utilization_min_value_events_per_seat') }},
+        false
+    )
+{%- endmacro %}

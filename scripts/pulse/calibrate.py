@@ -40,6 +40,7 @@ import pandas as pd
 from pulse import paths, warehouse
 from pulse.errors import PulseError, Refused
 from pulse.files import write_atomic
+from pulse.report import JOURNEY_STAGES
 
 SEED_FILE = paths.PROJECT_ROOT / "seeds" / "health_components.csv"
 SUGGESTED_FILE = "health_components.suggested.csv"
@@ -55,7 +56,6 @@ SIGNIFICANCE = 0.05
 MATTERS_MIN_AUC_DROP = 0.01  # a predictor "matters" when shuffling it costs >= 1 AUC point ...
 WIDELY_USED_MIN_SHARE = 0.5  # ... and is "widely used" when >= half the decisions' accounts used it
 
-JOURNEY_STAGES = ("not_set_up", "set_up", "activated", "utilizing", "mature")
 MILESTONES = ("is_setup_complete", "is_activated", "is_utilizing", "is_mature")
 SEGMENTS = (
     "is_never_active",

@@ -2,7 +2,7 @@
     Training data for `pulse calibrate` (README "Calibration"): one row per renewal decision
     (int_renewals, on or before as_of_date) with the account as it looked on the cut-off day,
     calibration_lead_days (90) days before the decision, and the outcome: lost (churned or
-    contracted) or kept (renewed or expanded).
+    contracted: var calibration_lost_outcomes) or kept (renewed or expanded).
     Everything is read as of the cut-off and from data dated on or before it, so nothing
     after the cut-off can leak in:
     - the health components and score: the fct_account_health_daily row of the cut-off day;
@@ -102,7 +102,7 @@ decisions as (
         renewals.account_id,
         renewals.renewal_date,
         renewals.outcome,
-        renewals.outcome in ('churned', 'contracted') as is_lost,
+        renewals.outcome in ({{ pulse_sql_list(var('calibration_lost_outcomes')) }}) as is_lost,
         {{ pulse_add_days('renewals.renewal_date', -var('calibration_lead_days')) }} as cutoff_date
     from renewals
     cross join report_window
@@ -262,12 +262,8 @@ joined as (
             cast({{ pulse_local_timestamp('milestones.activated_at') }} as date) <= decision_windows.cutoff_date,
             false
         ) as is_activated,
-        coalesce(
-            cast(coalesce(month_value_events.count_value_events, 0) as {{ dbt.type_numeric() }})
-            / nullif(milestones.utilization_seats, 0)
-            >= {{ var('utilization_min_value_events_per_seat') }},
-            false
-        ) as is_utilizing,
+        {{ pulse_is_utilizing('coalesce(month_value_events.count_value_events, 0)', 'milestones.utilization_seats') }}
+            as is_utilizing,
         coalesce(maturity.count_mature_categories, 0) >= {{ var('mature_min_categories') }} as is_mature,
         coalesce(usage_daily.count_active_days_in_window, 0) as count_active_days_in_window,
         coalesce(usage_daily.active_minutes_in_window, 0) as active_minutes_in_window,

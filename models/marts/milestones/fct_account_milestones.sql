@@ -198,11 +198,7 @@ flags as (
         {{ pulse_days_between_timestamps('created_at', 'setup_completed_at') }} as setup_completion_days,
         {{ pulse_ratio('count_value_events_last_complete_month', 'utilization_seats', 4) }}
             as value_events_per_seat_last_complete_month,
-        coalesce(
-            cast(count_value_events_last_complete_month as {{ dbt.type_numeric() }}) / nullif(utilization_seats, 0)
-            >= {{ var('utilization_min_value_events_per_seat') }},
-            false
-        ) as is_utilizing,
+        {{ pulse_is_utilizing('count_value_events_last_complete_month', 'utilization_seats') }} as is_utilizing,
         count_mature_categories >= {{ var('mature_min_categories') }} as is_mature
     from milestones
 
