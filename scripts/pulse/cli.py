@@ -87,7 +87,7 @@ def _cmd_bench(args: argparse.Namespace) -> int:
 
     work = paths.resolve(args.work_dir)
     out = paths.resolve(args.out) if args.out else None
-    results = bench(args.events, work, seed=args.seed, out=out)
+    results = bench(args.events, work, seed=args.seed, out=out, full_only=args.full_only)
     print(format_summary(results))
     return 0
 
@@ -422,6 +422,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="where data and databases go; reused between runs (default .bench)",
     )
     bench.add_argument("--out", default=None, help="JSON file (default WORK_DIR/bench-N.json)")
+    bench.add_argument(
+        "--full-only",
+        action="store_true",
+        help="measure the reference query and the full build only (no incremental day)",
+    )
     bench.set_defaults(func=_cmd_bench)
     return parser
 
