@@ -143,7 +143,7 @@ signals as (
         coalesce(open_tickets.count_open_tickets, 0) as count_open_tickets,
         {{ pulse_ratio(
             '10.0 * coalesce(open_tickets.weighted_open_tickets, 0)',
-            'coalesce(nullif(accounts.seats_purchased, 0), accounts.count_known_visitors)',
+            pulse_effective_seats('accounts'),
             4
         ) }} as weighted_open_tickets_per_10_seats,
         last_csm_activity.last_csm_activity_date,

@@ -5,10 +5,14 @@
     - activation: >= activation_min_value_events (10) value events (seed value_events) within
       activation_window_days (90) days of the account's creation day; activated_at = the 10th;
     - utilization: value events in the last complete calendar month before as_of_date per seat
-      (seats_purchased, or known visitors when missing or 0) >= 4;
+      (seats_purchased, or known visitors when missing or 0) >= 4 (int_account_utilization_monthly);
+      utilizing_reached_date: the day the current run of utilizing months began (the day the
+      first month of the run reached the threshold);
     - maturity: mature in >= mature_min_categories (3) categories (fct_account_category_maturity);
+      mature_reached_date: the first day of the current mature period (int_account_mature_periods);
     - journey stage: not_set_up, then set_up, activated, utilizing, mature, each reached only
-      when the previous one is.
+      when the previous one is; journey_stage_reached_date: the local day the current stage was
+      reached (the latest of the reached dates of the stages up to it).
 -#}
 with
 
@@ -132,15 +136,19 @@ activation as (
 
 utilization as (
 
-    select
-        account_value_events.account_id,
-        count(*) as count_value_events_last_complete_month
-    from account_value_events
-    cross join report_window
-    where
-        account_value_events.activity_date
-        between report_window.last_complete_month_start_date and report_window.last_complete_month_end_date
-    group by account_value_events.account_id
+    select utilization.*
+    from {{ ref('int_account_utilization_monthly') }} as utilization
+    inner join report_window
+        on utilization.month_start_date = report_window.last_complete_month_start_date
+
+),
+
+mature_periods as (
+
+    select mature_periods.*
+    from {{ ref('int_account_mature_periods') }} as mature_periods
+    inner join report_window
+        on report_window.as_of_date between mature_periods.mature_from_date and mature_periods.mature_to_date
 
 ),
 
@@ -173,8 +181,12 @@ milestones as (
             as count_value_events_first_90_days,
         activation.activated_at,
         activation.activated_at is not null as is_activated,
-        coalesce(utilization.count_value_events_last_complete_month, 0) as count_value_events_last_complete_month,
-        coalesce(nullif(accounts.seats_purchased, 0), accounts.count_known_visitors) as utilization_seats,
+        cast(coalesce(utilization.count_value_events, 0) as {{ pulse_type('bigint') }})
+            as count_value_events_last_complete_month,
+        {{ pulse_effective_seats('accounts') }} as utilization_seats,
+        coalesce(utilization.is_utilizing, false) as is_utilizing,
+        utilization.utilizing_since_date as utilizing_reached_date,
+        mature_periods.mature_from_date as mature_reached_date,
         coalesce(maturity.count_basic_categories, 0) as count_basic_categories,
         coalesce(maturity.count_mature_categories, 0) as count_mature_categories
     from accounts
@@ -188,6 +200,8 @@ milestones as (
         on accounts.account_id = utilization.account_id
     left join maturity
         on accounts.account_id = maturity.account_id
+    left join mature_periods
+        on accounts.account_id = mature_periods.account_id
 
 ),
 
@@ -198,9 +212,19 @@ flags as (
         {{ pulse_days_between_timestamps('created_at', 'setup_completed_at') }} as setup_completion_days,
         {{ pulse_ratio('count_value_events_last_complete_month', 'utilization_seats', 4) }}
             as value_events_per_seat_last_complete_month,
-        {{ pulse_is_utilizing('count_value_events_last_complete_month', 'utilization_seats') }} as is_utilizing,
-        count_mature_categories >= {{ var('mature_min_categories') }} as is_mature
+        count_mature_categories >= {{ var('mature_min_categories') }} as is_mature,
+        cast({{ pulse_local_timestamp('setup_completed_at') }} as date) as setup_completed_date,
+        cast({{ pulse_local_timestamp('activated_at') }} as date) as activated_date
     from milestones
+
+),
+
+stages as (
+
+    select
+        *,
+        {{ pulse_journey_stage() }} as journey_stage
+    from flags
 
 ),
 
@@ -222,11 +246,20 @@ final as (
         utilization_seats,
         value_events_per_seat_last_complete_month,
         is_utilizing,
+        utilizing_reached_date,
         count_basic_categories,
         count_mature_categories,
         is_mature,
-        {{ pulse_journey_stage() }} as journey_stage
-    from flags
+        mature_reached_date,
+        journey_stage,
+        case journey_stage
+            when 'set_up' then setup_completed_date
+            when 'activated' then greatest(setup_completed_date, activated_date)
+            when 'utilizing' then greatest(setup_completed_date, activated_date, utilizing_reached_date)
+            when 'mature' then
+                greatest(setup_completed_date, activated_date, utilizing_reached_date, mature_reached_date)
+        end as journey_stage_reached_date
+    from stages
 
 )
 

@@ -4,9 +4,11 @@
     >= nps_high_usage_min_active_days), first active at least review_request_min_tenure_days
     (30) days before as_of_date, whose account has no support ticket open on as_of_date, and no
     detractor answer or negative CSM activity in the review_request_guard_days (30) days ending
-    on it; ranked by the account's latest moment of delight, most recent first (setup
-    completed, activated, or an anniversary of its creation in the review_request_anniversary_days
-    (14) days ending on as_of_date; local days), then score; accounts without one last.
+    on it; ranked by the account's latest moment of delight, most recent first (the day it
+    reached a journey stage: setup completed, activated, utilizing, mature (fct_account_milestones),
+    or an anniversary of its creation in the review_request_anniversary_days (14) days ending on
+    as_of_date; local days; a tie goes to the anniversary, then the later stage), then score;
+    accounts without one last.
     Grain: visitor_id.
 -#}
 with
@@ -103,50 +105,73 @@ recent_anniversaries as (
 
 ),
 
-delight as (
+recent_anniversary as (
 
     select
         accounts.account_id,
-        cast({{ pulse_local_timestamp('milestones.setup_completed_at') }} as date) as setup_completed_date,
-        cast({{ pulse_local_timestamp('milestones.activated_at') }} as date) as activated_date,
-        case
-            when
-                recent_anniversaries.anniversary_date
-                >= cast({{ dbt.dateadd('month', 12, 'accounts.created_date') }} as date)
-                and recent_anniversaries.anniversary_date
-                >= {{ pulse_add_days('report_window.as_of_date', 1 - var('review_request_anniversary_days')) }}
-                then recent_anniversaries.anniversary_date
-        end as anniversary_date
+        recent_anniversaries.anniversary_date
     from accounts
     cross join report_window
-    left join milestones
-        on accounts.account_id = milestones.account_id
-    left join recent_anniversaries
+    inner join recent_anniversaries
         on accounts.account_id = recent_anniversaries.account_id
+    where
+        recent_anniversaries.anniversary_date
+        >= cast({{ dbt.dateadd('month', 12, 'accounts.created_date') }} as date)
+        and recent_anniversaries.anniversary_date
+        >= {{ pulse_add_days('report_window.as_of_date', 1 - var('review_request_anniversary_days')) }}
 
 ),
 
-delight_moments as (
+-- every moment of delight with its local day; tie_order breaks a tie (an anniversary first,
+-- then the later stage)
+delight_candidates as (
 
     select
         account_id,
-        anniversary_date,
-        activated_date,
-        setup_completed_date,
-        -- the latest of the three (an anniversary wins a tie, then activation)
-        case
-            when
-                anniversary_date is not null
-                and anniversary_date >= coalesce(activated_date, anniversary_date)
-                and anniversary_date >= coalesce(setup_completed_date, anniversary_date)
-                then 'anniversary'
-            when
-                activated_date is not null
-                and activated_date >= coalesce(setup_completed_date, activated_date)
-                then 'activated'
-            when setup_completed_date is not null then 'setup_completed'
-        end as delight_moment
-    from delight
+        'anniversary' as delight_moment,
+        anniversary_date as delight_date,
+        1 as tie_order
+    from recent_anniversary
+
+    union all
+
+    select
+        account_id,
+        'mature' as delight_moment,
+        mature_reached_date as delight_date,
+        2 as tie_order
+    from milestones
+    where mature_reached_date is not null
+
+    union all
+
+    select
+        account_id,
+        'utilizing' as delight_moment,
+        utilizing_reached_date as delight_date,
+        3 as tie_order
+    from milestones
+    where utilizing_reached_date is not null
+
+    union all
+
+    select
+        account_id,
+        'activated' as delight_moment,
+        cast({{ pulse_local_timestamp('activated_at') }} as date) as delight_date,
+        4 as tie_order
+    from milestones
+    where activated_at is not null
+
+    union all
+
+    select
+        account_id,
+        'setup_completed' as delight_moment,
+        cast({{ pulse_local_timestamp('setup_completed_at') }} as date) as delight_date,
+        5 as tie_order
+    from milestones
+    where setup_completed_at is not null
 
 ),
 
@@ -154,14 +179,15 @@ delight_dates as (
 
     select
         account_id,
-        anniversary_date,
         delight_moment,
-        case delight_moment
-            when 'anniversary' then anniversary_date
-            when 'activated' then activated_date
-            when 'setup_completed' then setup_completed_date
-        end as delight_date
-    from delight_moments
+        delight_date
+    from (
+        select
+            *,
+            row_number() over (partition by account_id order by delight_date desc, tie_order asc) as moment_rank
+        from delight_candidates
+    ) as ranked
+    where moment_rank = 1
 
 ),
 
@@ -177,13 +203,7 @@ candidates as (
         nps.count_active_days_in_window,
         report_window.as_of_date,
         milestones.journey_stage,
-        case
-            when milestones.activated_at is null then milestones.setup_completed_at
-            when milestones.setup_completed_at is null then milestones.activated_at
-            when milestones.activated_at > milestones.setup_completed_at then milestones.activated_at
-            else milestones.setup_completed_at
-        end as last_milestone_at,
-        delight_dates.anniversary_date,
+        recent_anniversary.anniversary_date,
         delight_dates.delight_moment,
         delight_dates.delight_date
     from nps
@@ -194,6 +214,8 @@ candidates as (
         on nps.account_id = milestones.account_id
     left join delight_dates
         on nps.account_id = delight_dates.account_id
+    left join recent_anniversary
+        on nps.account_id = recent_anniversary.account_id
     left join open_tickets
         on nps.account_id = open_tickets.account_id
     left join guarded_accounts

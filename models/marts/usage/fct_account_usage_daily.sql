@@ -203,11 +203,11 @@ final as (
         rolling.count_activity_events as count_activity_events_in_window,
         rolling.count_feature_clicks as count_feature_clicks_in_window,
         coalesce(distinct_depth_features.count_depth_features_used, 0) as count_depth_features_used_in_window,
-        coalesce(nullif(accounts.seats_purchased, 0), accounts.count_known_visitors) as breadth_denominator,
+        {{ pulse_effective_seats('accounts') }} as breadth_denominator,
         {%- set breadth -%}
             {{ pulse_ratio(
                 'coalesce(distinct_visitors.count_active_visitors, 0)',
-                'coalesce(nullif(accounts.seats_purchased, 0), accounts.count_known_visitors)'
+                pulse_effective_seats('accounts')
             ) }}
         {%- endset %}
         case when {{ breadth }} > 1 then 1 else {{ breadth }} end as breadth_pct,
