@@ -308,7 +308,6 @@ def bench(
         db.unlink(missing_ok=True)
         shutil.rmtree(f"{db}.tmp", ignore_errors=True)
     full = dbt_phase(["build", "--full-refresh", *_BUILD], full_db, full_raw, "full dbt build")
-    phases = [reference, full]
     if full_only:
         day_before = incremental = None
     else:
@@ -321,50 +320,59 @@ def bench(
         incremental = dbt_phase(
             ["build", *_BUILD], incremental_db, live, "incremental dbt build after one more day"
         )
-        phases += [day_before, incremental]
-
-    for phase in (reference, full, incremental):
-        if phase is not None:
-            phase["events_per_second"] = (
-                round(rows / phase["seconds"]) if phase["seconds"] else None
-            )
-    peak = max(p["peak_rss_gb"] for p in phases)
-    spill = max(p.get("spill_peak_gb", 0.0) for p in phases[1:])
-    targets = TARGETS_100M if rows >= 50_000_000 else TARGETS
-    results.update(
-        {
-            "reference_query": reference,
-            "full_build": full,
-            "day_before_build": day_before,
-            "incremental_build": incremental,
-            "ratios": {
-                "full_vs_reference": round(full["seconds"] / reference["seconds"], 2),
-                "incremental_vs_full": (
-                    round(incremental["seconds"] / full["seconds"], 3) if incremental else None
-                ),
-                "peak_rss_gb": round(peak, 3),
-                "spill_peak_gb": round(spill, 2),
-            },
-            "targets": targets,
-        }
-    )
-    ratios = results["ratios"]
-    results["targets_met"] = {
-        "full_vs_reference": ratios["full_vs_reference"] <= targets["full_vs_reference_max"],
-        "incremental_vs_full": (
-            ratios["incremental_vs_full"] <= targets["incremental_vs_full_max"]
-            if incremental
-            else None
-        ),
-        "peak_memory": peak <= targets["peak_rss_max_gb"],
-        "spill": spill <= targets["spill_max_gb"],
-    }
+    results.update(summarize(rows, reference, full, day_before, incremental))
     out = out or work_dir / f"bench-{events}.json"
     tmp = out.with_suffix(".json.tmp")
     tmp.write_text(json.dumps(results, indent=2) + "\n")
     tmp.replace(out)
     results["json_file"] = str(out)
     return results
+
+
+def summarize(
+    rows: int,
+    reference: dict[str, Any],
+    full: dict[str, Any],
+    day_before: dict[str, Any] | None,
+    incremental: dict[str, Any] | None,
+) -> dict[str, Any]:
+    """The phases with their events per second, the ratios and the targets they meet. Peak
+    memory is over every phase; spill over the dbt builds only (the targets are the build's)."""
+    builds = [phase for phase in (full, day_before, incremental) if phase is not None]
+    for phase in (reference, full, incremental):
+        if phase is not None:
+            phase["events_per_second"] = (
+                round(rows / phase["seconds"]) if phase["seconds"] else None
+            )
+    peak = max(phase["peak_rss_gb"] for phase in [reference, *builds])
+    spill = max(phase.get("spill_peak_gb", 0.0) for phase in builds)
+    targets = TARGETS_100M if rows >= 50_000_000 else TARGETS
+    ratios = {
+        "full_vs_reference": round(full["seconds"] / reference["seconds"], 2),
+        "incremental_vs_full": (
+            round(incremental["seconds"] / full["seconds"], 3) if incremental else None
+        ),
+        "peak_rss_gb": round(peak, 3),
+        "spill_peak_gb": round(spill, 2),
+    }
+    return {
+        "reference_query": reference,
+        "full_build": full,
+        "day_before_build": day_before,
+        "incremental_build": incremental,
+        "ratios": ratios,
+        "targets": targets,
+        "targets_met": {
+            "full_vs_reference": ratios["full_vs_reference"] <= targets["full_vs_reference_max"],
+            "incremental_vs_full": (
+                ratios["incremental_vs_full"] <= targets["incremental_vs_full_max"]
+                if incremental
+                else None
+            ),
+            "peak_memory": peak <= targets["peak_rss_max_gb"],
+            "spill": spill <= targets["spill_max_gb"],
+        },
+    }
 
 
 def format_summary(results: dict[str, Any]) -> str:
@@ -386,6 +394,7 @@ def format_summary(results: dict[str, Any]) -> str:
             f"  {label:<18} {phase['seconds']:>8.1f} s"
             f"  {phase['events_per_second'] or 0:>12,} events/s"
             f"  peak {phase['peak_rss_gb']:.2f} GB"
+            f"  spill {phase.get('spill_peak_gb', 0.0):.1f} GB"
         )
     ratios, met, targets = results["ratios"], results["targets_met"], results["targets"]
     for key, label, unit, target in [
