@@ -1,6 +1,6 @@
 {#-
-    The incremental history models (fct_account_usage_daily, fct_account_health_daily,
-    fct_engagement_scores_daily) write one row per account (or engagement scope) and
+    The incremental history models (fct_account_usage_daily, fct_visitor_usage_daily,
+    fct_engagement_scores_daily, and the account, visitor and company health histories) write one row per account (or engagement scope) and
     metric_date and stamp each row with _pulse_source_batch_at, the latest batch of their
     upstream model they were computed from. On an incremental run they
     recompute the metric days from the earliest day their upstream rebuilt since then, and
@@ -9,8 +9,15 @@
     ends on the as_of_date of the last run, whichever way it moved.
 -#}
 
-{#- CTEs previous_run and changed_days (incremental runs only; each ends with a comma). -#}
+{#- CTEs source_batch (the latest batch of `upstream`, stamped on the rows written), and on
+    incremental runs previous_run and changed_days; each ends with a comma. -#}
 {% macro pulse_changed_days_ctes(upstream, batch_column, date_column) -%}
+source_batch as (
+
+    select max({{ batch_column }}) as source_batch_at
+    from {{ upstream }}
+
+),
     {%- if is_incremental() %}
 previous_run as (
 
@@ -30,6 +37,25 @@ changed_days as (
 
 ),
     {%- endif %}
+{%- endmacro %}
+
+
+{#- CTE bounds (start_date, end_date): the metric days to write, from
+    pulse_incremental_start_date over the data's first activity day to as_of_date. Needs the
+    CTEs report_window and those of pulse_changed_days_ctes; ends with a comma. -#}
+{% macro pulse_incremental_bounds_cte(recompute_days=0) -%}
+bounds as (
+
+    select
+        {{ pulse_incremental_start_date('report_window.first_activity_date', recompute_days) }} as start_date,
+        report_window.as_of_date as end_date
+    from report_window
+    {%- if is_incremental() %}
+        cross join previous_run
+        cross join changed_days
+    {%- endif %}
+
+),
 {%- endmacro %}
 
 

@@ -52,28 +52,9 @@ usage_daily as (
 
 ),
 
-source_batch as (
-
-    select max(_pulse_source_batch_at) as source_batch_at
-    from usage_daily
-
-),
-
 {{ pulse_changed_days_ctes('usage_daily', '_pulse_source_batch_at', 'metric_date') }}
 
-bounds as (
-
-    select
-        {{ pulse_incremental_start_date('report_window.first_activity_date', var('health_lookback_days')) }}
-            as start_date,
-        report_window.as_of_date as end_date
-    from report_window
-    {%- if is_incremental() %}
-        cross join previous_run
-        cross join changed_days
-    {%- endif %}
-
-),
+{{ pulse_incremental_bounds_cte(recompute_days=var('health_lookback_days')) }}
 
 -- the days to score: the days to write plus the 30 days before them (for the changes)
 reach as (

@@ -37,27 +37,9 @@ account_history as (
 
 ),
 
-source_batch as (
-
-    select max(_pulse_source_batch_at) as source_batch_at
-    from account_history
-
-),
-
 {{ pulse_changed_days_ctes('account_history', '_pulse_source_batch_at', 'metric_date') }}
 
-bounds as (
-
-    select
-        {{ pulse_incremental_start_date('report_window.first_activity_date', var('health_lookback_days')) }}
-            as start_date
-    from report_window
-    {%- if is_incremental() %}
-        cross join previous_run
-        cross join changed_days
-    {%- endif %}
-
-),
+{{ pulse_incremental_bounds_cte(recompute_days=var('health_lookback_days')) }}
 
 account_days as (
 

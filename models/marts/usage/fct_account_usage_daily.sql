@@ -53,27 +53,9 @@ feature_days as (
 
 ),
 
-source_batch as (
-
-    select max(_pulse_batch_at) as source_batch_at
-    from visitor_days
-
-),
-
 {{ pulse_changed_days_ctes('visitor_days', '_pulse_batch_at', 'activity_date') }}
 
-bounds as (
-
-    select
-        {{ pulse_incremental_start_date('report_window.first_activity_date') }} as start_date,
-        report_window.as_of_date as end_date
-    from report_window
-    {%- if is_incremental() %}
-        cross join previous_run
-        cross join changed_days
-    {%- endif %}
-
-),
+{{ pulse_incremental_bounds_cte() }}
 
 reach as (
 

@@ -96,13 +96,6 @@ feature_days as (
 
 ),
 
-source_batch as (
-
-    select max(_pulse_batch_at) as source_batch_at
-    from visitor_days
-
-),
-
 {{ pulse_changed_days_ctes('visitor_days', '_pulse_batch_at', 'activity_date') }}
 
 {%- if is_incremental() %}
