@@ -53,3 +53,16 @@
         {{ delimiter_literal }}
     )
 {%- endmacro %}
+
+
+{#- The frequency band of a count of active days in the window (README "Definitions"):
+    daily >= frequency_band_daily_min_days, weekly >= frequency_band_weekly_min_days,
+    monthly >= 1, else inactive. Visitor and account usage both use it. -#}
+{% macro pulse_frequency_band(active_days) -%}
+    case
+        when {{ active_days }} >= {{ var('frequency_band_daily_min_days') }} then 'daily'
+        when {{ active_days }} >= {{ var('frequency_band_weekly_min_days') }} then 'weekly'
+        when {{ active_days }} >= 1 then 'monthly'
+        else 'inactive'
+    end
+{%- endmacro %}

@@ -51,14 +51,7 @@ final as (
         usage_daily.breadth_pct,
         usage_daily.depth_pct,
         coalesce(usage_daily.frequency, 0) as frequency,
-        case
-            when coalesce(usage_daily.count_active_days_in_window, 0) >= {{ var('frequency_band_daily_min_days') }}
-                then 'daily'
-            when coalesce(usage_daily.count_active_days_in_window, 0) >= {{ var('frequency_band_weekly_min_days') }}
-                then 'weekly'
-            when coalesce(usage_daily.count_active_days_in_window, 0) >= 1 then 'monthly'
-            else 'inactive'
-        end as frequency_band,
+        {{ pulse_frequency_band('coalesce(usage_daily.count_active_days_in_window, 0)') }} as frequency_band,
         activity.first_active_date,
         activity.last_active_date,
         {{ pulse_days_between('activity.last_active_date', 'report_window.as_of_date') }} as days_since_last_active

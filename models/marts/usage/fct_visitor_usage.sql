@@ -110,14 +110,7 @@ final as (
             'coalesce(window_features.count_depth_features_used, 0)', 'feature_counts.count_depth_features'
         ) }} as depth_pct,
         coalesce(window_usage.count_active_days, 0) as frequency,
-        case
-            when coalesce(window_usage.count_active_days, 0) >= {{ var('frequency_band_daily_min_days') }}
-                then 'daily'
-            when coalesce(window_usage.count_active_days, 0) >= {{ var('frequency_band_weekly_min_days') }}
-                then 'weekly'
-            when coalesce(window_usage.count_active_days, 0) >= 1 then 'monthly'
-            else 'inactive'
-        end as frequency_band,
+        {{ pulse_frequency_band('coalesce(window_usage.count_active_days, 0)') }} as frequency_band,
         coalesce(window_usage.count_active_days, 0) > 0 as is_active_in_window,
         lifetime.first_active_date,
         lifetime.last_active_date,
