@@ -22,13 +22,7 @@ grouped as (
     select
         'journey_stage' as breakdown,
         journey_stage as breakdown_value,
-        case journey_stage
-            when 'not_set_up' then 1
-            when 'set_up' then 2
-            when 'activated' then 3
-            when 'utilizing' then 4
-            else 5
-        end as breakdown_order,
+        {{ pulse_journey_stage_order('journey_stage') }} as breakdown_order,
         is_lost
     from decisions
 

@@ -29,25 +29,7 @@ milestones as (
 
 stages as (
 
-    select
-        1 as stage_order,
-        'not_set_up' as journey_stage
-    union all
-    select
-        2 as stage_order,
-        'set_up' as journey_stage
-    union all
-    select
-        3 as stage_order,
-        'activated' as journey_stage
-    union all
-    select
-        4 as stage_order,
-        'utilizing' as journey_stage
-    union all
-    select
-        5 as stage_order,
-        'mature' as journey_stage
+    {{ pulse_journey_stages_select() }}
 
 ),
 

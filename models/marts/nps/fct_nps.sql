@@ -62,11 +62,7 @@ latest_responses as (
         score,
         comment,
         responded_at,
-        case
-            when score >= {{ var('nps_promoter_min_score') }} then 'promoter'
-            when score >= {{ var('nps_passive_min_score') }} then 'passive'
-            else 'detractor'
-        end as nps_category
+        {{ pulse_nps_category('score') }} as nps_category
     from ranked_responses
     where response_recency_rank = 1
 

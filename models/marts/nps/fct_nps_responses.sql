@@ -26,11 +26,7 @@ final as (
         responses.visitor_id,
         responses.account_id,
         cast(responses.score as {{ pulse_type('bigint') }}) as score,
-        case
-            when responses.score >= {{ var('nps_promoter_min_score') }} then 'promoter'
-            when responses.score >= {{ var('nps_passive_min_score') }} then 'passive'
-            else 'detractor'
-        end as nps_category,
+        {{ pulse_nps_category('responses.score') }} as nps_category,
         responses.score >= {{ var('nps_promoter_min_score') }} as is_promoter,
         responses.score < {{ var('nps_passive_min_score') }} as is_detractor,
         responses.responded_at,
