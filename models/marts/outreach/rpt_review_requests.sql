@@ -76,7 +76,7 @@ visitor_usage as (
 
 ),
 
--- the latest anniversary of each account's creation (local day) on or before as_of_date
+-- each account's creation day (local) in the calendar year of as_of_date
 anniversaries as (
 
     select
@@ -91,7 +91,8 @@ anniversaries as (
 
 ),
 
-recent_anniversaries as (
+-- the latest anniversary on or before as_of_date
+latest_anniversaries as (
 
     select
         anniversaries.account_id,
@@ -105,19 +106,21 @@ recent_anniversaries as (
 
 ),
 
-recent_anniversary as (
+-- the latest anniversary when it lies in the review_request_anniversary_days days ending on
+-- as_of_date and at least a year after creation
+recent_anniversaries as (
 
     select
         accounts.account_id,
-        recent_anniversaries.anniversary_date
+        latest_anniversaries.anniversary_date
     from accounts
     cross join report_window
-    inner join recent_anniversaries
-        on accounts.account_id = recent_anniversaries.account_id
+    inner join latest_anniversaries
+        on accounts.account_id = latest_anniversaries.account_id
     where
-        recent_anniversaries.anniversary_date
+        latest_anniversaries.anniversary_date
         >= cast({{ dbt.dateadd('month', 12, 'accounts.created_date') }} as date)
-        and recent_anniversaries.anniversary_date
+        and latest_anniversaries.anniversary_date
         >= {{ pulse_add_days('report_window.as_of_date', 1 - var('review_request_anniversary_days')) }}
 
 ),
@@ -131,7 +134,7 @@ delight_candidates as (
         'anniversary' as delight_moment,
         anniversary_date as delight_date,
         1 as tie_order
-    from recent_anniversary
+    from recent_anniversaries
 
     union all
 
@@ -203,7 +206,7 @@ candidates as (
         nps.count_active_days_in_window,
         report_window.as_of_date,
         milestones.journey_stage,
-        recent_anniversary.anniversary_date,
+        recent_anniversaries.anniversary_date,
         delight_dates.delight_moment,
         delight_dates.delight_date
     from nps
@@ -214,8 +217,8 @@ candidates as (
         on nps.account_id = milestones.account_id
     left join delight_dates
         on nps.account_id = delight_dates.account_id
-    left join recent_anniversary
-        on nps.account_id = recent_anniversary.account_id
+    left join recent_anniversaries
+        on nps.account_id = recent_anniversaries.account_id
     left join open_tickets
         on nps.account_id = open_tickets.account_id
     left join guarded_accounts
