@@ -5,6 +5,9 @@
     delivery has an earlier received_at (ties: occurred_at, then the payload; an exact tie
     keeps the staged row). A replaced row's occurred_at is kept in _replaced_occurred_at so
     the daily facts rebuild the day it leaves. The losers are in stg_product__events_duplicates.
+    Only the event_ids with more than one candidate are ranked: the others (nearly all, on a
+    full build) pass through an anti-join whose build side is the short list of repeated ids,
+    so no step holds or sorts every delivery (pulse bench, README "Performance").
 -#}
 {{ config(
     materialized='incremental',
@@ -19,15 +22,24 @@
     '_source_file', '_source_row', '_load_id',
 ] %}
 
+{#- On a full build the candidates are read from the base table in each step below (a
+    column scan), not held as one CTE: a CTE read three times is materialised. -#}
+{%- set candidates %}
+    {%- if is_incremental() -%}
+        candidates
+    {%- else -%}
+        (select *, false as is_staged from {{ ref('base_product__events') }} where rejection_reason is null) as candidates
+    {%- endif %}
+{%- endset %}
+
 with
+{%- if is_incremental() %}
 
 new_deliveries as (
 
     select * from {{ ref('base_product__events') }}
     where rejection_reason is null
-    {%- if is_incremental() %}
         and _load_id > (select coalesce(max(_load_id), 0) from {{ this }})
-    {%- endif %}
 
 ),
 
@@ -35,11 +47,10 @@ candidates as (
 
     select
         {%- for column in delivery_columns %}
-            {{ column }},
+        {{ column }},
         {%- endfor %}
         false as is_staged
     from new_deliveries
-    {%- if is_incremental() %}
 
     union all
 
@@ -50,7 +61,36 @@ candidates as (
         true as is_staged
     from {{ this }}
     where event_id in (select new_deliveries.event_id from new_deliveries)
-    {%- endif %}
+
+),
+{%- endif %}
+
+repeated_event_ids as (
+
+    select event_id
+    from {{ candidates }}
+    group by event_id
+    having count(*) > 1
+
+),
+
+single_candidates as (
+
+    select candidates.*
+    from {{ candidates }}
+    where not exists (
+        select 1 from repeated_event_ids
+        where repeated_event_ids.event_id = candidates.event_id
+    )
+
+),
+
+repeated_candidates as (
+
+    select candidates.*
+    from {{ candidates }}
+    inner join repeated_event_ids
+        on candidates.event_id = repeated_event_ids.event_id
 
 ),
 
@@ -69,7 +109,30 @@ ranked as (
         {%- else %}
             cast(null as timestamp) as staged_occurred_at
         {%- endif %}
-    from candidates
+    from repeated_candidates
+
+),
+
+first_deliveries as (
+
+    select
+        {%- for column in delivery_columns %}
+        {{ column }},
+        {%- endfor %}
+        is_staged,
+        cast(null as timestamp) as staged_occurred_at
+    from single_candidates
+
+    union all
+
+    select
+        {%- for column in delivery_columns %}
+        {{ column }},
+        {%- endfor %}
+        is_staged,
+        staged_occurred_at
+    from ranked
+    where delivery_rank = 1
 
 ),
 
@@ -91,8 +154,8 @@ final as (
         _source_file,
         _source_row,
         _load_id
-    from ranked
-    where delivery_rank = 1 and not is_staged
+    from first_deliveries
+    where not is_staged
 
 )
 

@@ -1,7 +1,8 @@
 {#- Every accepted delivery of an event that is not its staged (earliest) one: exact
     re-deliveries, and conflicting ones (same event_id, another payload) with both payloads.
-    Incremental: the duplicates of the events that got a new delivery since the last run are
-    computed again (delete+insert by event_id). -#}
+    Only the events with more than one accepted delivery are joined (a full build), or the
+    ones that got a new delivery since the last run (incremental: their duplicates are
+    computed again, delete+insert by event_id). -#}
 {{ config(
     materialized='incremental',
     incremental_strategy=pulse_key_incremental_strategy(),
@@ -11,34 +12,35 @@
 
 with
 
-{%- if is_incremental() %}
-
 changed_events as (
 
+    {%- if is_incremental() %}
     select distinct event_id
     from {{ ref('base_product__events') }}
     where rejection_reason is null
         and _load_id > (select coalesce(max(_pulse_load_id), 0) from {{ this }})
+    {%- else %}
+    select event_id
+    from {{ ref('base_product__events') }}
+    where rejection_reason is null
+    group by event_id
+    having count(*) > 1
+    {%- endif %}
 
 ),
-{%- endif %}
 
 deliveries as (
 
     select * from {{ ref('base_product__events') }}
     where rejection_reason is null
-    {%- if is_incremental() %}
         and event_id in (select changed_events.event_id from changed_events)
-    {%- endif %}
 
 ),
 
 staged as (
 
     select * from {{ ref('stg_product__events') }}
-    {%- if is_incremental() %}
     where event_id in (select changed_events.event_id from changed_events)
-    {%- endif %}
 
 ),
 
