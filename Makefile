@@ -129,7 +129,7 @@ browser:
 	fi
 
 test-python: install browser $(TEST_RAW)/_manifest.json
-	PULSE_RAW_PATH=$(TEST_RAW) PULSE_DB_PATH=$(TEST_DB) $(BIN)/pytest $(ROOT)/tests/python -q
+	PULSE_RAW_PATH=$(TEST_RAW) PULSE_DB_PATH=$(TEST_DB) $(BIN)/pytest $(ROOT)/tests/python -q --durations=25
 
 # lint first, then dbt (the only writer of the test database), then pytest (readers)
 test: lint test-dbt test-python

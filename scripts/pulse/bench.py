@@ -180,14 +180,17 @@ def _prepare_data(work: Path, events: int, seed: int) -> dict[str, Any]:
 
     generated = work / "generated"
     manifest_file = generated / "_manifest.json"
-    if not manifest_file.exists():
+    days = work / "days"
+    marker = work / "_bench_days.json"
+    # events.csv is deleted once split into day folders (at 100M events it is 15 GB that
+    # no phase reads again): without the day folders it is generated again
+    needs_events = not marker.exists() and not (generated / "events.csv").exists()
+    if not manifest_file.exists() or needs_events:
         if generated.exists():
             shutil.rmtree(generated)
         print(f"bench: generating about {events:,} events into {generated}", file=sys.stderr)
         generate(generated, events=events, seed=seed, end_date=END_DATE, progress=True)
     manifest = json.loads(manifest_file.read_text())
-    days = work / "days"
-    marker = work / "_bench_days.json"
     if not marker.exists():
         import duckdb
 
@@ -221,6 +224,7 @@ def _prepare_data(work: Path, events: int, seed: int) -> dict[str, Any]:
         marker.write_text(
             json.dumps({"folders": folders, "last": last, "arriving": arriving, "total": total})
         )
+        (generated / "events.csv").unlink()
     info = json.loads(marker.read_text())
     info["manifest"] = manifest
     info["generated"] = str(generated)

@@ -1,4 +1,5 @@
-"""pulse bench's arithmetic and summary, on hand-made phase measurements (no build)."""
+"""pulse bench: its arithmetic and summary on hand-made phase measurements (no build), and its
+data preparation on a small generated sample."""
 
 from pulse import bench
 
@@ -54,3 +55,25 @@ def test_full_only_at_100m_skips_the_incremental_lines():
     assert "incremental / full" not in text
     assert "full / reference      5.000    (target <= 4) NOT met" in text
     assert "peak spill           25.000 GB (target <= 20) NOT met" in text
+
+
+def test_prepare_data_splits_the_events_and_drops_the_single_file(tmp_path):
+    """The day folders hold every generated event; the single events.csv (15 GB at 100M
+    events, read by no phase) is deleted after the split; a second call reuses the folders
+    without generating again, and without them the events are generated again."""
+    info = bench._prepare_data(tmp_path, events=3_000, seed=3)
+    generated, days = tmp_path / "generated", tmp_path / "days"
+    assert not (generated / "events.csv").exists()
+    assert (generated / "accounts.csv").exists()
+    assert info["total"] > 0 and info["last"] in info["folders"]
+    assert sorted(p.name for p in days.iterdir()) == info["folders"]
+    manifest_mtime = (generated / "_manifest.json").stat().st_mtime_ns
+
+    again = bench._prepare_data(tmp_path, events=3_000, seed=3)
+    assert again["total"] == info["total"]
+    assert (generated / "_manifest.json").stat().st_mtime_ns == manifest_mtime
+
+    (tmp_path / "_bench_days.json").unlink()
+    regenerated = bench._prepare_data(tmp_path, events=3_000, seed=3)
+    assert regenerated["total"] == info["total"]
+    assert not (generated / "events.csv").exists()
