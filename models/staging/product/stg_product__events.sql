@@ -117,7 +117,7 @@ first_deliveries as (
 
     select
         {%- for column in delivery_columns %}
-        {{ column }},
+            {{ column }},
         {%- endfor %}
         is_staged,
         cast(null as timestamp) as staged_occurred_at
@@ -127,7 +127,7 @@ first_deliveries as (
 
     select
         {%- for column in delivery_columns %}
-        {{ column }},
+            {{ column }},
         {%- endfor %}
         is_staged,
         staged_occurred_at

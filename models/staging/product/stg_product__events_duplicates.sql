@@ -15,16 +15,17 @@ with
 changed_events as (
 
     {%- if is_incremental() %}
-    select distinct event_id
-    from {{ ref('base_product__events') }}
-    where rejection_reason is null
-        and _load_id > (select coalesce(max(_pulse_load_id), 0) from {{ this }})
+        select distinct event_id
+        from {{ ref('base_product__events') }}
+        where
+            rejection_reason is null
+            and _load_id > (select coalesce(max(_pulse_load_id), 0) from {{ this }})
     {%- else %}
-    select event_id
-    from {{ ref('base_product__events') }}
-    where rejection_reason is null
-    group by event_id
-    having count(*) > 1
+        select event_id
+        from {{ ref('base_product__events') }}
+        where rejection_reason is null
+        group by event_id
+        having count(*) > 1
     {%- endif %}
 
 ),
@@ -32,7 +33,8 @@ changed_events as (
 deliveries as (
 
     select * from {{ ref('base_product__events') }}
-    where rejection_reason is null
+    where
+        rejection_reason is null
         and event_id in (select changed_events.event_id from changed_events)
 
 ),
