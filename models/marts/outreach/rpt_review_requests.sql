@@ -161,20 +161,20 @@ delight_candidates as (
     select
         account_id,
         'activated' as delight_moment,
-        cast({{ pulse_local_timestamp('activated_at') }} as date) as delight_date,
+        activated_date as delight_date,
         4 as tie_order
     from milestones
-    where activated_at is not null
+    where activated_date is not null
 
     union all
 
     select
         account_id,
         'setup_completed' as delight_moment,
-        cast({{ pulse_local_timestamp('setup_completed_at') }} as date) as delight_date,
+        setup_completed_date as delight_date,
         5 as tie_order
     from milestones
-    where setup_completed_at is not null
+    where setup_completed_date is not null
 
 ),
 
