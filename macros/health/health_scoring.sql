@@ -135,3 +135,55 @@
     ) as scored
     group by {% for key in keys %}scored.{{ key }}{{ ', ' if not loop.last }}{% endfor %}
 {%- endmacro %}
+
+
+{#- The last CTEs of a health history (fct_account_health_daily, fct_visitor_health_daily):
+    the rows of `scored` (the days scored in this run, from bounds.start_date) with their
+    change over 7 and 30 days. The score a change compares with is the one scored in this run
+    or, for a day before bounds.start_date (an incremental run), the stored one: a day before
+    the first changed day keeps its stored score, so it is read, not scored again. -#}
+{% macro pulse_health_history_final(scored, key) -%}
+compared_scores as (
+
+    select
+        {{ key }},
+        metric_date,
+        health_score
+    from {{ scored }}
+    {%- if is_incremental() %}
+
+    union all
+
+    select
+        stored.{{ key }},
+        stored.metric_date,
+        stored.health_score
+    from {{ this }} as stored
+    cross join bounds
+    where
+        stored.metric_date < bounds.start_date
+        and stored.metric_date >= {{ pulse_add_days('bounds.start_date', -30) }}
+    {%- endif %}
+
+),
+
+final as (
+
+    select
+        {{ scored }}.*,
+        {{ pulse_round(scored ~ '.health_score - week_before.health_score', 2) }} as health_score_change_7_days,
+        {{ pulse_round(scored ~ '.health_score - month_before.health_score', 2) }} as health_score_change_30_days,
+        source_batch.source_batch_at as _pulse_source_batch_at
+    from {{ scored }}
+    cross join source_batch
+    left join compared_scores as week_before
+        on
+            {{ scored }}.{{ key }} = week_before.{{ key }}
+            and {{ pulse_add_days(scored ~ '.metric_date', -7) }} = week_before.metric_date
+    left join compared_scores as month_before
+        on
+            {{ scored }}.{{ key }} = month_before.{{ key }}
+            and {{ pulse_add_days(scored ~ '.metric_date', -30) }} = month_before.metric_date
+
+)
+{%- endmacro %}

@@ -16,6 +16,8 @@
     Incremental: recomputes the days from the earliest day fct_account_usage_daily rebuilt since
     the last run, and at least the last health_lookback_days days (NPS, tickets and CSM
     activities are small tables without a watermark; older changes need a --full-refresh).
+    The 7- and 30-day changes of the days written compare with the stored scores of the days
+    before them (pulse_health_history_final): those are read, not scored again.
 -#}
 {{ config(
     materialized='incremental',
@@ -56,17 +58,6 @@ usage_daily as (
 
 {{ pulse_incremental_bounds_cte(recompute_days=var('health_lookback_days')) }}
 
--- the days to score: the days to write plus the 30 days before them (for the changes)
-reach as (
-
-    select
-        start_date,
-        end_date,
-        {{ pulse_add_days('start_date', -30) }} as reach_start_date
-    from bounds
-
-),
-
 account_days as (
 
     select
@@ -76,8 +67,8 @@ account_days as (
         usage_daily.depth_pct,
         usage_daily.frequency
     from usage_daily
-    cross join reach
-    where usage_daily.metric_date between reach.reach_start_date and reach.end_date
+    cross join bounds
+    where usage_daily.metric_date between bounds.start_date and bounds.end_date
 
 ),
 
@@ -189,26 +180,6 @@ scored_days as (
 
 ),
 
-final as (
-
-    select
-        scored_days.*,
-        {{ pulse_round('scored_days.health_score - week_before.health_score', 2) }} as health_score_change_7_days,
-        {{ pulse_round('scored_days.health_score - month_before.health_score', 2) }} as health_score_change_30_days,
-        source_batch.source_batch_at as _pulse_source_batch_at
-    from scored_days
-    cross join bounds
-    cross join source_batch
-    left join scored_days as week_before
-        on
-            scored_days.account_id = week_before.account_id
-            and {{ pulse_add_days('scored_days.metric_date', -7) }} = week_before.metric_date
-    left join scored_days as month_before
-        on
-            scored_days.account_id = month_before.account_id
-            and {{ pulse_add_days('scored_days.metric_date', -30) }} = month_before.metric_date
-    where scored_days.metric_date >= bounds.start_date
-
-)
+{{ pulse_health_history_final('scored_days', 'account_id') }}
 
 select * from final

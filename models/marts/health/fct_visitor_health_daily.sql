@@ -9,7 +9,8 @@
 
     Incremental like fct_account_health_daily: recomputes the days from the earliest day
     fct_visitor_usage_daily rebuilt since the last run, and at least the last
-    health_lookback_days days (NPS answers have no watermark).
+    health_lookback_days days (NPS answers have no watermark); the changes compare with the
+    stored scores of the days before the first day written.
 -#}
 {{ config(
     materialized='incremental',
@@ -50,17 +51,6 @@ visitor_nps as (
 
 {{ pulse_incremental_bounds_cte(recompute_days=var('health_lookback_days')) }}
 
--- the days to score: the days to write plus the 30 days before them (for the changes)
-reach as (
-
-    select
-        start_date,
-        end_date,
-        {{ pulse_add_days('start_date', -30) }} as reach_start_date
-    from bounds
-
-),
-
 signals as (
 
     select
@@ -76,12 +66,12 @@ signals as (
         cast(null as {{ pulse_type('double') }}) as interaction_sentiment,
         cast(null as {{ pulse_type('double') }}) as sponsor_engagement
     from usage_daily
-    cross join reach
+    cross join bounds
     left join visitor_nps
         on
             usage_daily.visitor_id = visitor_nps.visitor_id
             and usage_daily.metric_date = visitor_nps.metric_date
-    where usage_daily.metric_date between reach.reach_start_date and reach.end_date
+    where usage_daily.metric_date between bounds.start_date and bounds.end_date
 
 ),
 
@@ -127,26 +117,6 @@ scored_days as (
 
 ),
 
-final as (
-
-    select
-        scored_days.*,
-        {{ pulse_round('scored_days.health_score - week_before.health_score', 2) }} as health_score_change_7_days,
-        {{ pulse_round('scored_days.health_score - month_before.health_score', 2) }} as health_score_change_30_days,
-        source_batch.source_batch_at as _pulse_source_batch_at
-    from scored_days
-    cross join bounds
-    cross join source_batch
-    left join scored_days as week_before
-        on
-            scored_days.visitor_id = week_before.visitor_id
-            and {{ pulse_add_days('scored_days.metric_date', -7) }} = week_before.metric_date
-    left join scored_days as month_before
-        on
-            scored_days.visitor_id = month_before.visitor_id
-            and {{ pulse_add_days('scored_days.metric_date', -30) }} = month_before.metric_date
-    where scored_days.metric_date >= bounds.start_date
-
-)
+{{ pulse_health_history_final('scored_days', 'visitor_id') }}
 
 select * from final
