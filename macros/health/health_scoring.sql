@@ -141,8 +141,10 @@
     the rows of `scored` (the days scored in this run, from bounds.start_date) with their
     change over 7 and 30 days. The score a change compares with is the one scored in this run
     or, for a day before bounds.start_date (an incremental run), the stored one: a day before
-    the first changed day keeps its stored score, so it is read, not scored again. -#}
-{% macro pulse_health_history_final(scored, key) -%}
+    the first changed day keeps its stored score, so it is read, not scored again.
+    change_days: the horizons of the health_score_change_<n>_days columns; the stored scores
+    are read back as far as the longest one. -#}
+{% macro pulse_health_history_final(scored, key, change_days=[7, 30]) -%}
 compared_scores as (
 
     select
@@ -162,7 +164,7 @@ compared_scores as (
     cross join bounds
     where
         stored.metric_date < bounds.start_date
-        and stored.metric_date >= {{ pulse_add_days('bounds.start_date', -30) }}
+        and stored.metric_date >= {{ pulse_add_days('bounds.start_date', -(change_days | max)) }}
     {%- endif %}
 
 ),
@@ -171,19 +173,19 @@ final as (
 
     select
         {{ scored }}.*,
-        {{ pulse_round(scored ~ '.health_score - week_before.health_score', 2) }} as health_score_change_7_days,
-        {{ pulse_round(scored ~ '.health_score - month_before.health_score', 2) }} as health_score_change_30_days,
+        {%- for days in change_days %}
+        {{ pulse_round(scored ~ '.health_score - before_' ~ days ~ '.health_score', 2) }}
+            as health_score_change_{{ days }}_days,
+        {%- endfor %}
         source_batch.source_batch_at as _pulse_source_batch_at
     from {{ scored }}
     cross join source_batch
-    left join compared_scores as week_before
+    {%- for days in change_days %}
+    left join compared_scores as before_{{ days }}
         on
-            {{ scored }}.{{ key }} = week_before.{{ key }}
-            and {{ pulse_add_days(scored ~ '.metric_date', -7) }} = week_before.metric_date
-    left join compared_scores as month_before
-        on
-            {{ scored }}.{{ key }} = month_before.{{ key }}
-            and {{ pulse_add_days(scored ~ '.metric_date', -30) }} = month_before.metric_date
+            {{ scored }}.{{ key }} = before_{{ days }}.{{ key }}
+            and {{ pulse_add_days(scored ~ '.metric_date', -days) }} = before_{{ days }}.metric_date
+    {%- endfor %}
 
 )
 {%- endmacro %}

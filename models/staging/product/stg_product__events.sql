@@ -28,7 +28,7 @@
     {%- if is_incremental() -%}
         candidates
     {%- else -%}
-        (select *, false as is_staged from {{ ref('base_product__events') }} where rejection_reason is null) as candidates
+        (select {{ delivery_columns | join(', ') }}, false as is_staged from {{ ref('base_product__events') }} where rejection_reason is null) as candidates
     {%- endif %}
 {%- endset %}
 
