@@ -10,6 +10,8 @@
       duplicates      `deliveries`: re-deliveries are counted in the _duplicates model
       incremental     staged incrementally: a changed or removed file stops the run
       must_have_rows  an empty table stops the run with one line
+      optional        the table may be missing from the raw folder: it is then landed empty
+                      (a file or folder once landed and then removed still stops the run)
     Per column (in contract order; data_type is the type the raw text must parse as: text,
     timestamp, date, number, integer, boolean), column meta:
       required, accepted_values (+ other_value: unlisted values become this instead of being

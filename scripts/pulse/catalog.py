@@ -63,6 +63,17 @@ PRODUCT_AREAS: tuple[str, ...] = (
     "administration",
 )
 
+# --- Products (the optional features.product column and subscriptions.product) -------------
+# each product area belongs to one product an account can subscribe to separately
+AREA_PRODUCTS: dict[str, str] = {
+    "analytics": "pulse",
+    "collaboration": "pulse",
+    "automation": "pulse automate",
+    "integrations": "pulse automate",
+    "administration": "pulse",
+}
+PRODUCTS: tuple[str, ...] = ("pulse", "pulse automate")
+
 # --- Features: 25 features, 5 per product area, exactly 5 core --------------------------------
 FEATURES: tuple[Feature, ...] = (
     # analytics

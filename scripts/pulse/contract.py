@@ -33,6 +33,11 @@ class Table:
         return tuple(c for c in self.columns if self.meta[c].get("required"))
 
     @property
+    def optional(self) -> bool:
+        """An optional table may be missing from the raw folder: it is then landed empty."""
+        return bool(self.contract.get("optional"))
+
+    @property
     def key(self) -> tuple[str, ...]:
         return tuple(self.contract["key"])
 

@@ -2,7 +2,7 @@
 
 Registered on every dbt connection by `plugins:` in profiles/profiles.yml:
 - `pulse_raw_files(raw_dir, table)`: JSON `{"files": [...]}` (pulse.rawfiles.table_files) or
-  `{"error": "<one line>"}`;
+  `{"error": "<one line>"}` (plus `"missing": true` when the table is not in the folder at all);
 - `pulse_file_sha256(path)`: the content checksum of a file;
 - `pulse_csv_header(path)`: JSON `{"header": [...]}` or `{"error": "<one line>"}`;
 - `pulse_csv_headers(paths_json)`: the same for a list of files at once.
@@ -23,6 +23,8 @@ from pulse import rawfiles
 def _raw_files(raw_dir: str, table: str) -> str:
     try:
         return json.dumps({"files": rawfiles.table_files(raw_dir, table)})
+    except rawfiles.RawTableMissing as exc:
+        return json.dumps({"error": str(exc), "missing": True})
     except rawfiles.RawLayoutError as exc:
         return json.dumps({"error": str(exc)})
     except OSError as exc:

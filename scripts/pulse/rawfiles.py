@@ -29,6 +29,11 @@ class RawLayoutError(Exception):
     """A raw folder that does not follow the layout; the message is one line."""
 
 
+class RawTableMissing(RawLayoutError):
+    """The raw folder has no file or folder for the table at all (an optional table of the
+    raw contract may be missing: it is then landed empty)."""
+
+
 def _kind(name: str) -> str | None:
     lower = name.lower()
     if lower.endswith(CSV_SUFFIXES):
@@ -45,7 +50,8 @@ def _skipped(name: str) -> bool:
 def table_files(raw_dir: str | os.PathLike[str], table: str) -> list[dict[str, Any]]:
     """Every file of `table` in raw_dir, sorted by path, with its stat fingerprint.
 
-    Raises RawLayoutError (one line) when the folder or the table is missing, when the table
+    Raises RawLayoutError (one line) when the folder or the table is missing (the table:
+    RawTableMissing, which the landing accepts for an optional table), when the table
     is both a file and a folder (or both .csv and .parquet), when its folder holds no file, or
     when a file is neither CSV nor Parquet.
     """
@@ -61,7 +67,7 @@ def table_files(raw_dir: str | os.PathLike[str], table: str) -> list[dict[str, A
     if folder.is_dir():
         found.append(folder)
     if not found:
-        raise RawLayoutError(
+        raise RawTableMissing(
             f"no raw table '{table}' in {root} (expected {table}.csv, {table}.parquet or a "
             f"folder {table}/ of such files)"
         )

@@ -264,6 +264,10 @@ def land(raw_dir: Path, schema: str = "raw", full_refresh: bool = False) -> dict
     for table in contract.load().values():
         try:
             files = rawfiles.table_files(raw_dir, table.name)
+        except rawfiles.RawTableMissing as exc:
+            if not table.optional:
+                raise LandingError(str(exc)) from None
+            files = []  # an optional table that is not given: landed empty
         except rawfiles.RawLayoutError as exc:
             raise LandingError(str(exc)) from None
         if full_refresh or not {table.name, table.name + "__unparseable"} <= existing:

@@ -82,6 +82,12 @@ RULES: dict[str, dict[str, Any]] = {
         "numbers": ["arr_before_usd", "arr_after_usd"],
         "account": True,
     },
+    "subscriptions": {
+        "required": ["subscription_id", "account_id", "product", "started_at"],
+        "ts": ["started_at", "ended_at"],
+        "numbers": ["seats", "arr_usd"],
+        "account": True,
+    },
 }
 
 EXPECTED_KINDS: dict[str, set[str]] = {
@@ -123,6 +129,13 @@ EXPECTED_KINDS: dict[str, set[str]] = {
         "unparseable_line",
     },
     "renewals": {
+        "missing_required",
+        "invalid_timestamp",
+        "invalid_number",
+        "unknown_account",
+        "unparseable_line",
+    },
+    "subscriptions": {
         "missing_required",
         "invalid_timestamp",
         "invalid_number",
@@ -275,7 +288,7 @@ def test_same_arguments_give_identical_csv_files(
     again = run(tmp_path / "again")
     assert again == manifest
     first, second = digests(out), digests(tmp_path / "again")
-    assert len(first) == 10  # nine tables + manifest
+    assert len(first) == 11  # ten tables + manifest
     assert first == second
 
 

@@ -21,6 +21,7 @@ MODELS = {
     "support_tickets": ("intermediate.int_support_tickets", "stg_support__tickets_rejected"),
     "crm_activities": ("intermediate.int_crm_activities", "stg_crm__activities_rejected"),
     "renewals": ("intermediate.int_renewals", "stg_crm__renewals_rejected"),
+    "subscriptions": ("intermediate.int_subscriptions", "stg_crm__subscriptions_rejected"),
 }
 
 
@@ -175,6 +176,32 @@ def test_missing_raw_file_is_a_clear_error(dbt, raw_dir, tmp_path):
     result = dbt(["run-operation", "land_raw_files"], tmp_path / "x.duckdb", raw)
     assert result.returncode != 0
     assert f"Customer Pulse: no raw table 'renewals' in {raw}" in result.stdout
+
+
+def test_optional_raw_table_may_be_missing(dbt, raw_dir, tmp_path):
+    """subscriptions is optional (raw contract): without its file it lands empty, and once
+    the file is given the next landing reads it."""
+    raw = tmp_path / "raw"
+    _write_raw(raw, raw_dir)
+    (raw / "subscriptions.csv").unlink()
+    db_file = tmp_path / "x.duckdb"
+    result = dbt(["run-operation", "land_raw_files"], db_file, raw)
+    assert result.returncode == 0, result.stdout[-2000:]
+    assert "optional raw table 'subscriptions' is not in" in result.stdout
+    shutil.copy(raw_dir / "subscriptions.csv", raw / "subscriptions.csv")
+    again = dbt(["run-operation", "land_raw_files"], db_file, raw)
+    assert again.returncode == 0, again.stdout[-2000:]
+    con = duckdb.connect(str(db_file), read_only=True)
+    try:
+        landed = con.execute("select count(*) from raw.subscriptions").fetchone()[0]
+        files = con.execute(
+            "select count(*) from raw._pulse_files where table_name = 'subscriptions'"
+        ).fetchone()[0]
+    finally:
+        con.close()
+    lines = (raw_dir / "subscriptions.csv").read_bytes().count(b"\n") - 1
+    assert files == 1
+    assert 0 < landed <= lines
 
 
 def test_columns_are_read_by_header_name(dbt, raw_dir, tmp_path):

@@ -2,6 +2,8 @@
     One row per feature: the feature catalogue plus any feature id seen in events but missing
     from it (product area 'unknown', not core). is_depth_feature marks the features that depth
     and adoption count: the core features, or every feature when none is core (README "Definitions").
+    product: the product the feature belongs to (optional catalogue column; subscription health
+    scores a subscription's usage on its product's features).
 -#}
 with
 
@@ -25,6 +27,7 @@ all_features as (
         feature_name,
         product_area,
         is_core_event,
+        product,
         true as is_in_catalogue
     from features
 
@@ -35,6 +38,7 @@ all_features as (
         clicked_features.feature_id as feature_name,
         'unknown' as product_area,
         false as is_core_event,
+        cast(null as {{ pulse_type('varchar') }}) as product,
         false as is_in_catalogue
     from clicked_features
     left join features
@@ -57,6 +61,7 @@ final as (
         all_features.feature_name,
         all_features.product_area,
         all_features.is_core_event,
+        all_features.product,
         all_features.is_in_catalogue,
         all_features.is_core_event or core_count.count_core_features = 0 as is_depth_feature
     from all_features

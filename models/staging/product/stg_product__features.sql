@@ -13,7 +13,8 @@ final as (
         feature_id,
         feature_name,
         lower(product_area) as product_area,
-        coalesce(is_core_event, false) as is_core_event
+        coalesce(is_core_event, false) as is_core_event,
+        lower(trim(product)) as product
     from base
 
 )

@@ -16,6 +16,7 @@ from pulse.generator.small_tables import (
     write_accounts,
     write_features,
     write_renewals,
+    write_subscriptions,
     write_visitors,
 )
 from pulse.generator.surveys import write_nps, write_polls
@@ -36,6 +37,7 @@ SMALL_TABLES: dict[str, Callable[[Path, World], tuple[Counts, str]]] = {
     "support_tickets": write_tickets,
     "crm_activities": write_crm,
     "renewals": write_renewals,
+    "subscriptions": write_subscriptions,
 }
 
 
@@ -51,7 +53,7 @@ def generate(
     progress: bool = True,
     overwrite: bool = False,
 ) -> dict[str, Any]:
-    """Write the nine raw tables and `_manifest.json` to `out_dir`; return the manifest.
+    """Write the ten raw tables and `_manifest.json` to `out_dir`; return the manifest.
 
     out_dir must be missing, empty or written by an earlier `generate` (see prepare_out_dir).
 

@@ -34,11 +34,13 @@ TIME_COLUMNS: dict[str, tuple[str, ...]] = {
     "support_tickets": ("opened_at", "resolved_at"),
     "crm_activities": ("occurred_at",),
     "renewals": ("renewal_date",),
+    "subscriptions": ("started_at", "ended_at"),
 }
 NUMBER_COLUMNS: dict[str, tuple[str, ...]] = {
     "accounts": ("arr_usd", "seats_purchased"),
     "nps_responses": ("score",),
     "renewals": ("arr_before_usd", "arr_after_usd"),
+    "subscriptions": ("seats", "arr_usd"),
 }
 
 # Reason codes of the dirty rows (the manifest uses exactly these).
@@ -75,6 +77,13 @@ DIRTY_KINDS: dict[str, tuple[str, ...]] = {
     "support_tickets": (MISSING_REQUIRED, INVALID_TIMESTAMP, UNKNOWN_ACCOUNT, UNPARSEABLE_LINE),
     "crm_activities": (MISSING_REQUIRED, INVALID_TIMESTAMP, UNKNOWN_ACCOUNT, UNPARSEABLE_LINE),
     "renewals": (
+        MISSING_REQUIRED,
+        INVALID_TIMESTAMP,
+        INVALID_NUMBER,
+        UNKNOWN_ACCOUNT,
+        UNPARSEABLE_LINE,
+    ),
+    "subscriptions": (
         MISSING_REQUIRED,
         INVALID_TIMESTAMP,
         INVALID_NUMBER,

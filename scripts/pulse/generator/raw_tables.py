@@ -16,6 +16,7 @@ TABLES: tuple[str, ...] = (
     "support_tickets",
     "crm_activities",
     "renewals",
+    "subscriptions",
 )
 
 # columns and required columns come from the one raw contract (models/staging/*/_*__sources.yml)

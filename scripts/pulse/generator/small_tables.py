@@ -12,6 +12,9 @@ import numpy as np
 from pulse import catalog
 from pulse.generator.arrow_text import arrow_strings, timestamp_texts
 from pulse.generator.common import (
+    DAY as DAY_SECONDS,
+)
+from pulse.generator.common import (
     NEVER,
     STREAM_DIRT,
     STREAM_EXTRA_COLUMN,
@@ -246,13 +249,27 @@ def write_visitors(out_dir: Path, world: World) -> tuple[Counts, str]:
 
 def write_features(out_dir: Path, world: World) -> tuple[Counts, str]:
     rows: list[Row] = [
-        [f.feature_id, f.feature_name, f.product_area, BOOL_TEXTS[f.is_core_event][i % 3]]
+        [
+            f.feature_id,
+            f.feature_name,
+            f.product_area,
+            BOOL_TEXTS[f.is_core_event][i % 3],
+            # the optional product column, spelled as people do (case varies)
+            product.title() if i % 4 == 1 else product,
+        ]
         for i, f in enumerate(catalog.FEATURES)
+        for product in (catalog.AREA_PRODUCTS[f.product_area],)
     ]
 
     def template(r: np.random.Generator, serial: int) -> Row:
         area = catalog.PRODUCT_AREAS[int(r.integers(0, len(catalog.PRODUCT_AREAS)))]
-        return [f"legacy_widget_{serial + 1}", f"Legacy widget {serial + 1}", area, "false"]
+        return [
+            f"legacy_widget_{serial + 1}",
+            f"Legacy widget {serial + 1}",
+            area,
+            "false",
+            catalog.AREA_PRODUCTS[area],
+        ]
 
     return write_small_table(out_dir, world, "features", rows, template)
 
@@ -296,3 +313,61 @@ def write_renewals(out_dir: Path, world: World) -> tuple[Counts, str]:
         ]
 
     return write_small_table(out_dir, world, "renewals", rows, template)
+
+
+# subscriptions ----------------------------------------------------------------------------------
+def write_subscriptions(out_dir: Path, world: World) -> tuple[Counts, str]:
+    """The optional subscriptions table: of every three accounts, one has no row (it is one
+    account-wide subscription), one subscribes to the main product only and one to both
+    products (the second from a few weeks after its creation; a fifth of those end it early).
+    A churned account's subscriptions end when it churns."""
+    rng = table_stream(world, "subscriptions")
+    main, second = catalog.PRODUCTS
+    rows: list[Row] = []
+    for block, i in world.accounts():
+        position = block.first + i
+        if position % 3 == 0:
+            continue
+        account_id = world.account_ids[position]
+        created = int(block.created[i])
+        churn = int(block.churn[i])
+        ended = churn if churn < min(NEVER, world.span.t1) else None
+        seats = int(block.seats[i])
+        arr = float(block.arr_now[i])
+        tier = tier_text(int(block.tier[i]), int(block.tier_variant[i]))
+        offset = [int(block.offset[i])]
+        both = position % 3 == 2
+        starts = [created]
+        ends = [ended]
+        if both:
+            start = created + int(rng.integers(7, 60)) * DAY_SECONDS
+            end = ended
+            if rng.random() < 0.2:
+                latest = max(start + 2 * DAY_SECONDS, world.span.t1)
+                end = int(rng.integers(start + DAY_SECONDS, latest))
+                end = end if ended is None else min(end, ended)
+            starts.append(start)
+            ends.append(end)
+        for n, (product, start, end) in enumerate(zip((main, second), starts, ends, strict=False)):
+            share = (0.7 if n == 0 else 0.3) if both else 1.0
+            rows.append(
+                [
+                    f"sub_{position:06d}_{n + 1}",
+                    account_id,
+                    product.title() if position % 5 == 0 else product,
+                    tier,
+                    str(max(1, seats // 2) if n == 1 else seats),
+                    money_text(round(arr * share, 2), 1),
+                    timestamp_texts([start], rng, offset)[0],
+                    None
+                    if end is None or end >= world.span.t1
+                    else timestamp_texts([end], rng, offset)[0],
+                ]
+            )
+
+    def template(r: np.random.Generator, serial: int) -> Row:
+        row = list(rows[int(r.integers(0, len(rows)))])
+        row[0] = f"sub_{FRESH_ID_BASE + serial:06d}_1"
+        return row
+
+    return write_small_table(out_dir, world, "subscriptions", rows, template)

@@ -1,0 +1,1 @@
+{{ pulse_checked_rows('subscriptions') }}

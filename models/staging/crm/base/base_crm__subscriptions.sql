@@ -1,0 +1,1 @@
+{{ pulse_base_model('crm', 'subscriptions') }}
