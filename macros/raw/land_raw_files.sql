@@ -109,6 +109,19 @@
         {%- if from_scratch or not exists -%}
             {% do pulse_create_raw_tables(table_name, spec, schema) %}
             {% do run_query('delete from ' ~ log_table ~ " where table_name = '" ~ table_name ~ "'") %}
+        {%- else -%}
+            {#- landed under an older raw contract (a column added since): land everything again -#}
+            {%- set have = run_query(
+                "select column_name from information_schema.columns where table_schema = '" ~ schema
+                ~ "' and table_name = '" ~ table_name ~ "'"
+            ).columns[0].values() | list -%}
+            {%- set lacking = spec['columns'] | reject('in', have) | list -%}
+            {%- if lacking -%}
+                {{ pulse_fail(
+                    "raw table '" ~ table_name ~ "' was landed under an older raw contract (no column "
+                    ~ lacking | join(', ') ~ "); land every file again with `dbt build --full-refresh`"
+                    ~ " (make build FULL_REFRESH=1)") }}
+            {%- endif -%}
         {%- endif -%}
         {%- set landed = {} -%}
         {%- for row in run_query(

@@ -75,5 +75,6 @@
 {#- The version of the raw contract: recorded in the run log; a change makes the next run
     rebuild (or refuse) the incremental models built under the old contract. -#}
 {% macro pulse_raw_contract_version() %}
-    {{ return('2') }}
+    {#- 3: the optional table subscriptions and the column features.product -#}
+    {{ return('3') }}
 {% endmacro %}

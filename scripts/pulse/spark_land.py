@@ -273,6 +273,14 @@ def land(raw_dir: Path, schema: str = "raw", full_refresh: bool = False) -> dict
         if full_refresh or not {table.name, table.name + "__unparseable"} <= existing:
             _create_tables(spark, schema, table)
             logged.pop(table.name, None)
+        else:
+            have = spark.table(f"{schema}.{_q(table.name)}").columns
+            lacking = [c for c in table.columns if c not in have]
+            if lacking:
+                raise LandingError(
+                    f"raw table '{table.name}' was landed under an older raw contract (no column "
+                    f"{', '.join(lacking)}); land every file again with --full-refresh"
+                )
         before = logged.get(table.name, {})
         listed = {f["path"] for f in files}
         for path in before:

@@ -202,6 +202,18 @@ def test_optional_raw_table_may_be_missing(dbt, raw_dir, tmp_path):
     lines = (raw_dir / "subscriptions.csv").read_bytes().count(b"\n") - 1
     assert files == 1
     assert 0 < landed <= lines
+    # a raw table landed under an older contract (a column added since) is one line, no crash
+    con = duckdb.connect(str(db_file))
+    try:
+        con.execute("alter table raw.features drop column product")
+    finally:
+        con.close()
+    old = dbt(["run-operation", "land_raw_files"], db_file, raw)
+    assert old.returncode != 0
+    assert (
+        "raw table 'features' was landed under an older raw contract (no column product)"
+        in old.stdout
+    ), old.stdout[-2000:]
 
 
 def test_columns_are_read_by_header_name(dbt, raw_dir, tmp_path):
