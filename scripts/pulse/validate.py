@@ -13,7 +13,9 @@ The suites are not written by hand: every data test the dbt project declares on 
     relationships        -> ExpectColumnValuesToBeInSet (values of the referenced column)
 
 plus ExpectTableRowCountToBeBetween(min_value=1) on every dim_ and fct_ mart: an empty one means
-a broken build (an rpt_ list may rightly be empty, so it gets no row-count check).
+a broken build (an rpt_ list may rightly be empty, so it gets no row-count check), unless an
+optional raw table it is built from (raw contract `optional`, e.g. nps_responses) is empty
+in this warehouse: then min_value is 0 and the page says which table.
 Tests that cannot be mapped are listed as "not_mapped" in the results.
 
 Everything comes from dbt's own artefacts, nothing from reading the YAML again:
@@ -44,7 +46,7 @@ import shutil
 import sys
 import tempfile
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -99,6 +101,8 @@ class Check:
     dbt_test_id: str | None = None
     severity: str = "error"  # dbt severity: a failed "warn" test does not fail validation
     count_of: Relation | None = None  # ExpectTableRowCountToEqual(value=rows of this relation)
+    # the optional raw tables the mart is built from: when one is empty, it may be empty too
+    unless_empty: tuple[Relation, ...] = ()
     values_of: tuple[Relation, str] | None = None  # InSet(value_set=values of this column)
     jinja: tuple[str, ...] = ()  # the dbt test arguments rendered with the run's vars, as written
 
@@ -338,6 +342,42 @@ def _check_for(
     raise _NotMapped(f"no Great Expectations mapping for the dbt test {name!r}")
 
 
+def _optional_sources(manifest: dict[str, Any]) -> Callable[[str], tuple[Relation, ...]]:
+    """unique_id -> the optional raw tables (source meta raw_contract.optional) it is built
+    from, directly or through other models, sorted by name."""
+    sources = manifest.get("sources", {})
+
+    def contract(node: dict[str, Any]) -> dict[str, Any]:
+        meta = node.get("meta") or (node.get("config") or {}).get("meta") or {}
+        return meta.get("raw_contract") or {}
+
+    optional = {
+        unique_id: Relation(
+            name=node["name"], schema=node["schema"], table=node.get("identifier") or node["name"]
+        )
+        for unique_id, node in sources.items()
+        if contract(node).get("optional")
+    }
+    found: dict[str, frozenset[str]] = {}
+
+    def walk(unique_id: str) -> frozenset[str]:
+        if unique_id not in found:
+            found[unique_id] = frozenset()  # a cycle cannot add anything
+            node = manifest["nodes"].get(unique_id) or {}
+            parents = node.get("depends_on", {}).get("nodes", [])
+            mine = {p for p in parents if p in optional}
+            for parent in parents:
+                if parent in manifest["nodes"]:
+                    mine |= walk(parent)
+            found[unique_id] = frozenset(mine)
+        return found[unique_id]
+
+    def upstream(unique_id: str) -> tuple[Relation, ...]:
+        return tuple(sorted((optional[u] for u in walk(unique_id)), key=lambda r: r.name))
+
+    return upstream
+
+
 def build_plan(manifest: dict[str, Any], dbt_vars: dict[str, Any] | None) -> Plan:
     """The checks of every model in the marts schema, from the manifest's data tests, with
     var() in their arguments taken from dbt_vars (the validated run's, see run_vars)."""
@@ -350,6 +390,7 @@ def build_plan(manifest: dict[str, Any], dbt_vars: dict[str, Any] | None) -> Pla
         and (node.get("config", {}).get("schema") or node.get("schema")) == warehouse.MART_SCHEMA
     }
     marts = {name: _relation(manifest["nodes"][unique_id]) for unique_id, name in ids.items()}
+    upstream = _optional_sources(manifest)
     checks: dict[str, list[Check]] = {
         name: (
             []
@@ -359,10 +400,11 @@ def build_plan(manifest: dict[str, Any], dbt_vars: dict[str, Any] | None) -> Pla
                     model=name,
                     expectation="ExpectTableRowCountToBeBetween",
                     kwargs={"min_value": 1},
+                    unless_empty=upstream(unique_id),
                 )
             ]
         )
-        for name in marts
+        for unique_id, name in ids.items()
     }
     not_mapped: list[dict[str, Any]] = []
     for unique_id, test in sorted(manifest["nodes"].items()):
@@ -477,6 +519,7 @@ def read_snapshot(
         models = select_models(plan, select)
         needed = [check for model in models for check in plan.checks[model]]
         count_rels = {c.count_of for c in needed if c.count_of is not None}
+        count_rels |= {rel for c in needed for rel in c.unless_empty}
         value_refs = {c.values_of for c in needed if c.values_of is not None}
         present: dict[str, set[str]] = {}
 
@@ -560,8 +603,13 @@ def _expectation(check: Check, snapshot: Snapshot, index: int) -> Any:
         kwargs["value"] = snapshot.counts[check.count_of]
     if check.values_of is not None:
         kwargs["value_set"] = snapshot.values[check.values_of]
+    empty = _empty_optional(check, snapshot)
+    if empty:
+        kwargs["min_value"] = 0
     if check.dbt_test:
         kwargs["notes"] = f"dbt test `{check.dbt_test}` ({check.dbt_test_id})"
+    elif empty:
+        kwargs["notes"] = f"added by pulse validate: may be empty, {empty} is empty"
     else:
         kwargs["notes"] = "added by pulse validate: shows the row count (never fails)"
     if check.severity == "warn":
@@ -747,6 +795,12 @@ def _replace_dir(new: Path, old: Path) -> None:
     new.rename(old)
 
 
+def _empty_optional(check: Check, snapshot: Snapshot) -> str:
+    """The empty optional raw tables the check's mart is built from, named ('' when none)."""
+    empty = [rel.name for rel in check.unless_empty if snapshot.counts.get(rel) == 0]
+    return ("optional raw table " + ", ".join(empty)) if empty else ""
+
+
 def _arguments(check: Check, snapshot: Snapshot) -> str:
     """The arguments of a check as the page shows them (the bound, not a list of key values)."""
     if check.values_of is not None:
@@ -760,6 +814,9 @@ def _arguments(check: Check, snapshot: Snapshot) -> str:
     text = ", ".join(f"{k}={_fmt(v)}" for k, v in shown.items() if v is not None)
     if check.jinja:  # where a value came from: `min_value: {{ var('x') }}`
         text += f" (dbt: {'; '.join(check.jinja)})"
+    empty = _empty_optional(check, snapshot)
+    if empty:  # the mart may be empty: an optional table it is built from is
+        text = f"min_value=0 ({empty} is empty)"
     return text
 
 

@@ -172,10 +172,10 @@ def test_missing_required_column_is_a_clear_error(dbt, raw_dir, tmp_path):
 def test_missing_raw_file_is_a_clear_error(dbt, raw_dir, tmp_path):
     raw = tmp_path / "raw"
     _write_raw(raw, raw_dir)
-    (raw / "renewals.csv").unlink()
+    (raw / "visitors.csv").unlink()
     result = dbt(["run-operation", "land_raw_files"], tmp_path / "x.duckdb", raw)
     assert result.returncode != 0
-    assert f"Customer Pulse: no raw table 'renewals' in {raw}" in result.stdout
+    assert f"Customer Pulse: no raw table 'visitors' in {raw}" in result.stdout
 
 
 def test_optional_raw_table_may_be_missing(dbt, raw_dir, tmp_path):

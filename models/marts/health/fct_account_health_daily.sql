@@ -6,7 +6,8 @@
     Signals as of each day: breadth, depth and frequency (rolling window, fct_account_usage_daily);
     the others are one int_ model each (models/intermediate/health): sentiment = account NPS
     (int_account_nps_daily); support = open tickets weighted by priority per 10 seats
-    (int_account_open_tickets_daily; seats_purchased, or known visitors when missing or 0);
+    (int_account_open_tickets_daily; seats_purchased, or known visitors when missing or 0; null
+    when no ticket was given at all: the optional support_tickets table missing or empty);
     relationship = days since the last CSM activity (int_account_csm_recency_daily);
     interaction_sentiment = mean sentiment of the CSM activities of the last
     interaction_sentiment_days days (int_account_interaction_sentiment_daily);
@@ -85,6 +86,15 @@ open_tickets as (
 
 ),
 
+-- no ticket at all (the optional support_tickets table not given, or empty): support is
+-- unknown, not perfect
+ticket_source as (
+
+    select count(*) as count_tickets
+    from {{ ref('int_support_tickets') }}
+
+),
+
 last_csm_activity as (
 
     select * from {{ ref('int_account_csm_recency_daily') }}
@@ -113,11 +123,14 @@ signals as (
         account_days.frequency,
         account_nps.account_nps,
         coalesce(open_tickets.count_open_tickets, 0) as count_open_tickets,
-        {{ pulse_ratio(
-            '10.0 * coalesce(open_tickets.weighted_open_tickets, 0)',
-            pulse_effective_seats('accounts'),
-            4
-        ) }} as weighted_open_tickets_per_10_seats,
+        case
+            when ticket_source.count_tickets > 0
+                then {{ pulse_ratio(
+                    '10.0 * coalesce(open_tickets.weighted_open_tickets, 0)',
+                    pulse_effective_seats('accounts'),
+                    4
+                ) }}
+        end as weighted_open_tickets_per_10_seats,
         last_csm_activity.last_csm_activity_date,
         last_csm_activity.days_since_csm_activity,
         interaction_sentiment.interaction_sentiment,
@@ -128,6 +141,7 @@ signals as (
     from account_days
     inner join accounts
         on account_days.account_id = accounts.account_id
+    cross join ticket_source
     left join account_nps
         on
             account_days.account_id = account_nps.account_id
