@@ -268,6 +268,7 @@ def land(raw_dir: Path, schema: str = "raw", full_refresh: bool = False) -> dict
             if not table.optional:
                 raise LandingError(str(exc)) from None
             files = []  # an optional table that is not given: landed empty
+            print(f"optional raw table '{table.name}' is not in {raw_dir}; it is taken as empty")
         except rawfiles.RawLayoutError as exc:
             raise LandingError(str(exc)) from None
         if full_refresh or not {table.name, table.name + "__unparseable"} <= existing:
