@@ -13,9 +13,11 @@ The suites are not written by hand: every data test the dbt project declares on 
     relationships        -> ExpectColumnValuesToBeInSet (values of the referenced column)
 
 plus ExpectTableRowCountToBeBetween(min_value=1) on every dim_ and fct_ mart: an empty one means
-a broken build (an rpt_ list may rightly be empty, so it gets no row-count check), unless an
-optional raw table it is built from (raw contract `optional`, e.g. nps_responses) is empty
-in this warehouse: then min_value is 0 and the page says which table.
+a broken build. An rpt_ list may rightly be empty, and so may a fct_ mart whose yml meta says
+`may_be_empty: <why>` (a list of events that may not have happened): they get no row-count
+check. A mart whose meta says `may_be_empty_without: [<optional raw table>, ...]` (e.g.
+fct_nps_responses without nps_responses) gets min_value 0 when one of those tables is empty in
+this warehouse, and the page says which.
 Tests that cannot be mapped are listed as "not_mapped" in the results.
 
 Everything comes from dbt's own artefacts, nothing from reading the YAML again:
@@ -342,40 +344,34 @@ def _check_for(
     raise _NotMapped(f"no Great Expectations mapping for the dbt test {name!r}")
 
 
-def _optional_sources(manifest: dict[str, Any]) -> Callable[[str], tuple[Relation, ...]]:
-    """unique_id -> the optional raw tables (source meta raw_contract.optional) it is built
-    from, directly or through other models, sorted by name."""
-    sources = manifest.get("sources", {})
+def _meta(node: dict[str, Any]) -> dict[str, Any]:
+    return node.get("meta") or (node.get("config") or {}).get("meta") or {}
 
-    def contract(node: dict[str, Any]) -> dict[str, Any]:
-        meta = node.get("meta") or (node.get("config") or {}).get("meta") or {}
-        return meta.get("raw_contract") or {}
 
+def _may_be_empty_without(manifest: dict[str, Any]) -> Callable[[str], tuple[Relation, ...]]:
+    """unique_id -> the optional raw tables (raw contract `optional`) the mart declares it is
+    empty without (model meta `may_be_empty_without`), as source relations. A name that is not
+    an optional raw table is a one-line error."""
     optional = {
-        unique_id: Relation(
+        node["name"]: Relation(
             name=node["name"], schema=node["schema"], table=node.get("identifier") or node["name"]
         )
-        for unique_id, node in sources.items()
-        if contract(node).get("optional")
+        for node in manifest.get("sources", {}).values()
+        if (_meta(node).get("raw_contract") or {}).get("optional")
     }
-    found: dict[str, frozenset[str]] = {}
 
-    def walk(unique_id: str) -> frozenset[str]:
-        if unique_id not in found:
-            found[unique_id] = frozenset()  # a cycle cannot add anything
-            node = manifest["nodes"].get(unique_id) or {}
-            parents = node.get("depends_on", {}).get("nodes", [])
-            mine = {p for p in parents if p in optional}
-            for parent in parents:
-                if parent in manifest["nodes"]:
-                    mine |= walk(parent)
-            found[unique_id] = frozenset(mine)
-        return found[unique_id]
+    def declared(unique_id: str) -> tuple[Relation, ...]:
+        node = manifest["nodes"][unique_id]
+        names = _meta(node).get("may_be_empty_without") or []
+        unknown = [name for name in names if name not in optional]
+        if unknown:
+            raise PulseError(
+                f"{node['name']}: may_be_empty_without names {', '.join(unknown)}, which is not "
+                f"an optional raw table ({', '.join(sorted(optional))})"
+            )
+        return tuple(optional[name] for name in sorted(names))
 
-    def upstream(unique_id: str) -> tuple[Relation, ...]:
-        return tuple(sorted((optional[u] for u in walk(unique_id)), key=lambda r: r.name))
-
-    return upstream
+    return declared
 
 
 def build_plan(manifest: dict[str, Any], dbt_vars: dict[str, Any] | None) -> Plan:
@@ -390,17 +386,17 @@ def build_plan(manifest: dict[str, Any], dbt_vars: dict[str, Any] | None) -> Pla
         and (node.get("config", {}).get("schema") or node.get("schema")) == warehouse.MART_SCHEMA
     }
     marts = {name: _relation(manifest["nodes"][unique_id]) for unique_id, name in ids.items()}
-    upstream = _optional_sources(manifest)
+    declared = _may_be_empty_without(manifest)
     checks: dict[str, list[Check]] = {
         name: (
             []
-            if name.startswith("rpt_")
+            if name.startswith("rpt_") or _meta(manifest["nodes"][unique_id]).get("may_be_empty")
             else [
                 Check(
                     model=name,
                     expectation="ExpectTableRowCountToBeBetween",
                     kwargs={"min_value": 1},
-                    unless_empty=upstream(unique_id),
+                    unless_empty=declared(unique_id),
                 )
             ]
         )

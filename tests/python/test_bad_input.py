@@ -560,8 +560,8 @@ def test_missing_raw_folder_is_a_one_line_error(work, run):
 
 def test_missing_table_is_a_one_line_error(sample, work, run):
     raw = _copy_sample(sample, work / "missing-table")
-    (raw / "renewals.csv").unlink()
-    _fails_naming(run, raw, f"no raw table 'renewals' in {raw}")
+    (raw / "features.csv").unlink()
+    _fails_naming(run, raw, f"no raw table 'features' in {raw}")
 
 
 def test_table_given_twice_is_a_one_line_error(sample, work, run):

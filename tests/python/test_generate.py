@@ -173,7 +173,7 @@ def reader(path: Path, table: str) -> str:
 
 
 def load(out: Path, manifest: dict[str, Any]) -> duckdb.DuckDBPyConnection:
-    """All nine tables into DuckDB (as text), plus the rejected CSV lines per table."""
+    """All ten tables into DuckDB (as text), plus the rejected CSV lines per table."""
     con = duckdb.connect()
     con.execute("set TimeZone = 'UTC'")
     for table, info in manifest["tables"].items():

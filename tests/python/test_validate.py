@@ -53,9 +53,10 @@ def test_every_mart_gets_its_dbt_tests_as_expectations(plan):
     assert plan.marts, "no models in the marts schema"
     assert all(name.startswith(("dim_", "fct_", "rpt_")) for name in plan.marts)
     for name, checks in plan.checks.items():
-        # dim_ and fct_ marts must not be empty; rpt_ lists may be
+        # dim_ and fct_ marts must not be empty; rpt_ lists may be, and so may a list of events
+        # that may not have happened (meta may_be_empty)
         row_count = [c for c in checks if c.expectation == "ExpectTableRowCountToBeBetween"]
-        if name.startswith("rpt_"):
+        if name.startswith("rpt_") or name == "fct_outreach_impact":
             assert not row_count, name
         else:
             assert [c.kwargs for c in row_count] == [{"min_value": 1}], name
@@ -69,11 +70,21 @@ def test_every_mart_gets_its_dbt_tests_as_expectations(plan):
     assert same.count_of is not None and same.count_of.name == "dim_accounts"
     status = _check(plan, "fct_retention_cohorts", "accepted_values", "cohort_type")
     assert status.kwargs["value_set"] == ["visitor_weekly", "account_monthly"]
-    # a mart built from an optional raw table may be empty when that table is (not given)
+    # a mart that declares it is empty without an optional raw table (meta
+    # may_be_empty_without) may be empty when that table is; the others may not
     (nps_rows,) = [c for c in plan.checks["fct_nps_responses"] if not c.dbt_test]
     assert [r.name for r in nps_rows.unless_empty] == ["nps_responses"]
-    (account_rows,) = [c for c in plan.checks["dim_accounts"] if not c.dbt_test]
-    assert account_rows.unless_empty == ()
+    (health_rows,) = [c for c in plan.checks["fct_account_health"] if not c.dbt_test]
+    assert health_rows.unless_empty == ()
+
+
+def test_may_be_empty_without_must_name_an_optional_table(manifest, run_vars):
+    broken = json.loads(json.dumps(manifest))
+    (node,) = [n for n in broken["nodes"].values() if n.get("name") == "fct_nps_responses"]
+    node.setdefault("config", {}).setdefault("meta", {})["may_be_empty_without"] = ["accounts"]
+    node["meta"] = node["config"]["meta"]
+    with pytest.raises(PulseError, match="fct_nps_responses: may_be_empty_without names accounts"):
+        validate.build_plan(broken, run_vars)
 
 
 def test_var_arguments_take_the_values_of_the_run(manifest, plan, run_vars):

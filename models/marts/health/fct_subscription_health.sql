@@ -5,15 +5,19 @@
 
     - The subscriptions are the rows of the optional raw table `subscriptions`
       (int_subscriptions). An account with no row there (or every account, when the table is
-      not given) is one account-wide subscription: subscription_id = account_id, product NULL,
-      its plan, seats, ARR, creation and churn.
+      not given) is one account-wide subscription: subscription_id 'account:<account_id>'
+      (its own id space: it cannot collide with a subscription's id), product NULL, its plan,
+      seats, ARR, creation and churn. An account whose rows all start after as_of_date has
+      no subscription yet.
     - Usage components (breadth, depth, frequency) come from the subscription's product: the
       features whose catalogue `product` is the subscription's, in the window ending on
       as_of_date. breadth = distinct visitors who used one of them / the subscription's seats
       (the account's effective seats when missing or 0), at most 1; depth = depth features of
       the product used / depth features of the product (NULL when it has none); frequency =
-      visitor-days with such a feature / those visitors. An account-wide subscription takes
-      the account's own usage metrics (every feature, every active visitor).
+      visitor-days with such a feature / those visitors. When no feature of the catalogue
+      belongs to the product (features.product not given, or spelled otherwise) its usage is
+      unknown: the three are null (a warn test names such subscriptions). An account-wide
+      subscription takes the account's own usage metrics (every feature, every active visitor).
     - Non-usage components (sentiment, support, relationship, interaction_sentiment,
       sponsor_engagement) are the account's (fct_account_health).
     So an account-wide subscription's health_score is its account's (a test checks it).
@@ -82,7 +86,7 @@ subscriptions as (
 
     -- an account with no subscription row is one account-wide subscription
     select
-        accounts.account_id as subscription_id,
+        {{ dbt.concat(["'account:'", 'accounts.account_id']) }} as subscription_id,
         accounts.account_id,
         cast(null as {{ pulse_type('varchar') }}) as product,
         accounts.plan_tier,
@@ -155,6 +159,17 @@ product_depth as (
 
 ),
 
+product_features as (
+
+    select
+        product,
+        count(*) as count_features
+    from features
+    where product is not null
+    group by product
+
+),
+
 product_depth_features as (
 
     select
@@ -170,21 +185,29 @@ product_usage as (
 
     select
         subscriptions.subscription_id,
-        coalesce(product_visitors.count_active_visitors, 0) as count_active_visitors_in_window,
+        coalesce(product_features.count_features, 0) as count_product_features,
         {%- set breadth -%}
             {{ pulse_ratio(
                 'coalesce(product_visitors.count_active_visitors, 0)',
                 'coalesce(nullif(subscriptions.seats, 0), ' ~ pulse_effective_seats('accounts') ~ ')'
             ) }}
         {%- endset %}
-        case when {{ breadth }} > 1 then 1 else {{ breadth }} end as breadth_pct,
+        case
+            when product_features.count_features is null then null
+            when {{ breadth }} > 1 then 1
+            else {{ breadth }}
+        end as breadth_pct,
         {{ pulse_ratio(
             'coalesce(product_depth.count_depth_features_used, 0)',
             'product_depth_features.count_depth_features'
         ) }} as depth_pct,
-        coalesce(
-            {{ pulse_ratio('product_visitors.count_visitor_days', 'product_visitors.count_active_visitors') }}, 0
-        ) as frequency
+        case
+            when product_features.count_features is not null
+                then coalesce(
+                    {{ pulse_ratio('product_visitors.count_visitor_days', 'product_visitors.count_active_visitors') }},
+                    0
+                )
+        end as frequency
     from subscriptions
     inner join accounts
         on subscriptions.account_id = accounts.account_id
@@ -196,6 +219,8 @@ product_usage as (
         on
             subscriptions.account_id = product_depth.account_id
             and subscriptions.product = product_depth.product
+    left join product_features
+        on subscriptions.product = product_features.product
     left join product_depth_features
         on subscriptions.product = product_depth_features.product
     where not subscriptions.is_account_wide
@@ -217,7 +242,8 @@ signals as (
         account_health.days_since_csm_activity,
         account_health.interaction_sentiment,
         account_health.sponsor_engagement,
-        account_health.health_score as account_health_score
+        account_health.health_score as account_health_score,
+        product_usage.count_product_features
     from subscriptions
     left join account_health
         on subscriptions.account_id = account_health.account_id
@@ -257,6 +283,7 @@ final as (
         coalesce(scores.count_scored_components, 0) as count_scored_components,
         scores.dragging_component,
         signals.account_health_score,
+        signals.count_product_features,
         signals.breadth_pct,
         signals.depth_pct,
         signals.frequency,

@@ -319,8 +319,9 @@ def write_renewals(out_dir: Path, world: World) -> tuple[Counts, str]:
 def write_subscriptions(out_dir: Path, world: World) -> tuple[Counts, str]:
     """The optional subscriptions table: of every three accounts, one has no row (it is one
     account-wide subscription), one subscribes to the main product only and one to both
-    products (the second from a few weeks after its creation; a fifth of those end it early).
-    A churned account's subscriptions end when it churns."""
+    products (the second from a few weeks after its creation, unless the data ends or the
+    account churns before; a fifth of those end it early). A churned account's subscriptions
+    end when it churns."""
     rng = table_stream(world, "subscriptions")
     main, second = catalog.PRODUCTS
     rows: list[Row] = []
@@ -346,10 +347,12 @@ def write_subscriptions(out_dir: Path, world: World) -> tuple[Counts, str]:
                 latest = max(start + 2 * DAY_SECONDS, world.span.t1)
                 end = int(rng.integers(start + DAY_SECONDS, latest))
                 end = end if ended is None else min(end, ended)
-            starts.append(start)
-            ends.append(end)
+            # no second subscription that would start after the data ends or the account churns
+            if start < world.span.t1 - DAY_SECONDS and (end is None or end > start):
+                starts.append(start)
+                ends.append(end)
         for n, (product, start, end) in enumerate(zip((main, second), starts, ends, strict=False)):
-            share = (0.7 if n == 0 else 0.3) if both else 1.0
+            share = (0.7 if n == 0 else 0.3) if len(starts) == 2 else 1.0
             rows.append(
                 [
                     f"sub_{position:06d}_{n + 1}",
