@@ -186,16 +186,12 @@ product_usage as (
     select
         subscriptions.subscription_id,
         coalesce(product_features.count_features, 0) as count_product_features,
-        {%- set breadth -%}
-            {{ pulse_ratio(
-                'coalesce(product_visitors.count_active_visitors, 0)',
-                'coalesce(nullif(subscriptions.seats, 0), ' ~ pulse_effective_seats('accounts') ~ ')'
-            ) }}
-        {%- endset %}
         case
-            when product_features.count_features is null then null
-            when {{ breadth }} > 1 then 1
-            else {{ breadth }}
+            when product_features.count_features is not null
+                then {{ pulse_breadth_pct(
+                    'coalesce(product_visitors.count_active_visitors, 0)',
+                    'coalesce(nullif(subscriptions.seats, 0), ' ~ pulse_effective_seats('accounts') ~ ')'
+                ) }}
         end as breadth_pct,
         {{ pulse_ratio(
             'coalesce(product_depth.count_depth_features_used, 0)',

@@ -186,13 +186,10 @@ final as (
         rolling.count_feature_clicks as count_feature_clicks_in_window,
         coalesce(distinct_depth_features.count_depth_features_used, 0) as count_depth_features_used_in_window,
         {{ pulse_effective_seats('accounts') }} as breadth_denominator,
-        {%- set breadth -%}
-            {{ pulse_ratio(
-                'coalesce(distinct_visitors.count_active_visitors, 0)',
-                pulse_effective_seats('accounts')
-            ) }}
-        {%- endset %}
-        case when {{ breadth }} > 1 then 1 else {{ breadth }} end as breadth_pct,
+        {{ pulse_breadth_pct(
+            'coalesce(distinct_visitors.count_active_visitors, 0)',
+            pulse_effective_seats('accounts')
+        ) }} as breadth_pct,
         {{ pulse_ratio(
             'coalesce(distinct_depth_features.count_depth_features_used, 0)',
             'depth_feature_count.count_depth_features'
