@@ -101,6 +101,9 @@ lint: install
 	$(BIN)/ruff check $(ROOT)/scripts $(ROOT)/tests/python
 	$(BIN)/ruff format --check $(ROOT)/scripts $(ROOT)/tests/python
 	@mkdir -p $(TEST_DIR)
+	@# the health models read their component columns from the seed health_components at compile
+	cd $(ROOT) && PULSE_RAW_PATH=$(TEST_RAW) PULSE_DB_PATH=$(TEST_DIR)/lint.duckdb \
+		$(DBT) --quiet seed --select health_components --target-path $(TEST_DIR)/lint-target
 	cd $(ROOT) && PULSE_RAW_PATH=$(TEST_RAW) PULSE_DB_PATH=$(TEST_DIR)/lint.duckdb \
 		$(BIN)/sqlfluff lint --processes 2 models tests macros analyses
 

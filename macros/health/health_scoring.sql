@@ -12,18 +12,37 @@
     drag            = weight x (100 - score) / sum(weight ...): the points it costs.
 -#}
 
-{#- The component -> metric column pairs the models know how to compute. -#}
+{#- The component set: the (component, metric) rows of the seed health_components, the one
+    definition of it (README "Adding a health component"). Read from the warehouse when a model
+    runs: the <component>_score / _contribution columns and the unpivot follow the seed, so a
+    new row needs no SQL change beyond the model that computes its metric. The seed's row order
+    (as loaded) is the column order. dbt reads no seed while it parses: nothing then. -#}
 {% macro pulse_health_metrics() -%}
-    {{ return([
-        ('breadth', 'breadth_pct'),
-        ('depth', 'depth_pct'),
-        ('frequency', 'frequency'),
-        ('sentiment', 'account_nps'),
-        ('support', 'weighted_open_tickets_per_10_seats'),
-        ('relationship', 'days_since_csm_activity'),
-        ('interaction_sentiment', 'interaction_sentiment'),
-        ('sponsor_engagement', 'sponsor_engagement'),
-    ]) }}
+    {%- if not execute -%}
+        {{ return([]) }}
+    {%- endif -%}
+    {#- the seed's table, never a unit test's fixture of it (a unit test has no graph: the
+        seeds' schema is then the one dbt_project.yml names) -#}
+    {%- set seed = (graph.get('nodes') or {}).get('seed.' ~ project_name ~ '.health_components') -%}
+    {%- if seed -%}
+        {%- set relation = adapter.get_relation(database=seed.database, schema=seed.schema, identifier=seed.alias) -%}
+    {%- else -%}
+        {%- set relation = adapter.get_relation(
+            database=target.database, schema=generate_schema_name('seeds', none) | trim, identifier='health_components'
+        ) -%}
+    {%- endif -%}
+    {%- if relation is none -%}
+        {{ exceptions.raise_compiler_error(
+            "the seed health_components is not in the warehouse: build it first "
+            ~ "(dbt seed --select health_components, or dbt build)"
+        ) }}
+    {%- endif -%}
+    {%- set rows = run_query('select component, metric from ' ~ relation).rows -%}
+    {%- set metrics = [] -%}
+    {%- for row in rows -%}
+        {%- do metrics.append((row[0] | string, row[1] | string)) -%}
+    {%- endfor -%}
+    {{ return(metrics) }}
 {%- endmacro %}
 
 
@@ -39,9 +58,12 @@
 {%- endmacro %}
 
 
-{#- One row per key and metric: (keys..., metric, metric_value) from the relation `signals`. -#}
-{% macro pulse_health_unpivot(signals, keys) -%}
-    {%- for component, metric in pulse_health_metrics() %}
+{#- One row per key and metric: (keys..., metric, metric_value) from the relation `signals`, for
+    `metrics` (default: every metric of the seed health_components; `signals` must have a column
+    for each). -#}
+{% macro pulse_health_unpivot(signals, keys, metrics=none) -%}
+    {%- set metrics = metrics if metrics is not none else pulse_health_metrics() | map(attribute=1) | list -%}
+    {%- for metric in metrics %}
     select
         {%- for key in keys %}
         {{ key }},

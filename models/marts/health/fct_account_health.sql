@@ -2,8 +2,14 @@
     Current account health as of as_of_date: one row per account of dim_accounts with the
     health_score, band, components and their contributions, the change over 7 and 30 days, the
     component that drags the score most, and the signals usage alone misses (sentiment, support
-    load, CSM recency, champion inactivity). Grain: account_id.
+    load, CSM recency, champion inactivity). Every component of the seed health_components has
+    its metric, <component>_score and <component>_contribution column. Grain: account_id.
 -#}
+{%- set signal_columns = [
+    'breadth_pct', 'depth_pct', 'frequency', 'account_nps', 'count_open_tickets',
+    'weighted_open_tickets_per_10_seats', 'last_csm_activity_date', 'days_since_csm_activity',
+    'interaction_sentiment', 'count_negative_csm_activities', 'sponsor_engagement',
+] -%}
 with
 
 report_window as (
@@ -78,17 +84,13 @@ final as (
         health_daily.health_score_change_7_days,
         health_daily.health_score_change_30_days,
         health_daily.dragging_component,
-        health_daily.breadth_pct,
-        health_daily.depth_pct,
-        health_daily.frequency,
-        health_daily.account_nps,
-        health_daily.count_open_tickets,
-        health_daily.weighted_open_tickets_per_10_seats,
-        health_daily.last_csm_activity_date,
-        health_daily.days_since_csm_activity,
-        health_daily.interaction_sentiment,
-        health_daily.count_negative_csm_activities,
-        health_daily.sponsor_engagement,
+        {%- for column in signal_columns %}
+        health_daily.{{ column }},
+        {%- endfor %}
+        {#- the metric of a component added to the seed -#}
+        {%- for component, metric in pulse_health_metrics() if metric not in signal_columns %}
+        health_daily.{{ metric }},
+        {%- endfor %}
         {{ pulse_health_component_columns('health_daily') }},
         coalesce(health_daily.count_champions, 0) as count_champions,
         coalesce(health_daily.count_active_champions, 0) as count_active_champions,

@@ -18,11 +18,13 @@
       belongs to the product (features.product not given, or spelled otherwise) its usage is
       unknown: the three are null (a warn test names such subscriptions). An account-wide
       subscription takes the account's own usage metrics (every feature, every active visitor).
-    - Non-usage components (sentiment, support, relationship, interaction_sentiment,
-      sponsor_engagement) are the account's (fct_account_health).
+    - The other components of the seed health_components (sentiment, support, relationship,
+      interaction_sentiment, sponsor_engagement, and any added there) are the account's
+      (fct_account_health, which carries every component's metric).
     So an account-wide subscription's health_score is its account's (a test checks it).
     Grain: subscription_id.
 -#}
+{%- set product_metrics = ['breadth_pct', 'depth_pct', 'frequency'] -%}
 with
 
 report_window as (
@@ -248,9 +250,20 @@ signals as (
 
 ),
 
+-- every component of the seed: the product's usage metrics, the account's for the others
 long as (
+    {%- for component, metric in pulse_health_metrics() %}
 
-    {{ pulse_health_unpivot('signals', ['subscription_id']) }}
+    select
+        signals.subscription_id,
+        '{{ metric }}' as metric,
+        cast({{ ('signals.' if metric in product_metrics else 'account_health.') ~ metric }}
+            as {{ pulse_type('double') }}) as metric_value
+    from signals
+    left join account_health
+        on signals.account_id = account_health.account_id
+    {{- '\n\n    union all' if not loop.last }}
+    {%- endfor %}
 
 ),
 

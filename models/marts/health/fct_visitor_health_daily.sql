@@ -4,7 +4,8 @@
     depth and frequency over the window ending that day (fct_visitor_usage_daily) and sentiment
     = the visitor's latest NPS answer as a one-person NPS (int_visitor_nps_daily: promoter 100,
     passive 0, detractor -100). Support, relationship, interaction sentiment and sponsor
-    engagement are account signals and do not apply: their weights are renormalised away.
+    engagement (and any component added to the seed) are account signals and do not apply:
+    their weights are renormalised away.
     fct_visitor_health is the as_of_date row of each visitor.
 
     Incremental like fct_account_health_daily: recomputes the days from the earliest day
@@ -12,6 +13,7 @@
     health_lookback_days days (NPS answers have no watermark); the changes compare with the
     stored scores of the days before the first day written.
 -#}
+{%- set visitor_metrics = ['breadth_pct', 'depth_pct', 'frequency', 'account_nps'] -%}
 {{ config(
     materialized='incremental',
     incremental_strategy=pulse_incremental_strategy(),
@@ -60,11 +62,7 @@ signals as (
         usage_daily.breadth_pct,
         usage_daily.depth_pct,
         usage_daily.frequency,
-        cast(visitor_nps.visitor_nps as {{ pulse_type('double') }}) as account_nps,
-        cast(null as {{ pulse_type('double') }}) as weighted_open_tickets_per_10_seats,
-        cast(null as {{ pulse_type('double') }}) as days_since_csm_activity,
-        cast(null as {{ pulse_type('double') }}) as interaction_sentiment,
-        cast(null as {{ pulse_type('double') }}) as sponsor_engagement
+        cast(visitor_nps.visitor_nps as {{ pulse_type('double') }}) as account_nps
     from usage_daily
     cross join bounds
     left join visitor_nps
@@ -77,7 +75,8 @@ signals as (
 
 long as (
 
-    {{ pulse_health_unpivot('signals', ['visitor_id', 'metric_date']) }}
+    -- the components with a visitor signal; the seed's other components are account signals
+    {{ pulse_health_unpivot('signals', ['visitor_id', 'metric_date'], visitor_metrics) }}
 
 ),
 
