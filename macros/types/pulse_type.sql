@@ -13,3 +13,10 @@
     {%- endif -%}
     {{- return(types[name]) -}}
 {%- endmacro %}
+
+
+{#- A column type as the warehouse names it, in the words of var pulse_types (lower case,
+    PostgreSQL's `timestamp without time zone` as `timestamp`). -#}
+{% macro pulse_normal_type(data_type) -%}
+    {{- return((data_type or '') | lower | replace(' without time zone', '') | trim) -}}
+{%- endmacro %}

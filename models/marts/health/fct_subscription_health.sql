@@ -25,6 +25,10 @@
     Grain: subscription_id.
 -#}
 {%- set product_metrics = ['breadth_pct', 'depth_pct', 'frequency'] -%}
+{%- set explicit_metrics = product_metrics + [
+    'account_nps', 'weighted_open_tickets_per_10_seats', 'days_since_csm_activity',
+    'interaction_sentiment', 'sponsor_engagement',
+] -%}
 with
 
 report_window as (
@@ -301,9 +305,15 @@ final as (
         signals.days_since_csm_activity,
         signals.interaction_sentiment,
         signals.sponsor_engagement,
+        {#- the account's metric of a component added to the seed -#}
+        {%- for component, metric in pulse_health_metrics() if metric not in explicit_metrics %}
+        account_health.{{ metric }},
+        {%- endfor %}
         {{ pulse_health_component_columns('scores') }}
     from signals
     cross join report_window
+    left join account_health
+        on signals.account_id = account_health.account_id
     left join scores
         on signals.subscription_id = scores.subscription_id
 
