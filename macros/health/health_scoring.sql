@@ -15,8 +15,8 @@
 {#- The component set: the (component, metric) rows of the seed health_components, the one
     definition of it (README "Adding a health component"). Read from the warehouse when a model
     runs: the <component>_score / _contribution columns and the unpivot follow the seed, so a
-    new row needs no SQL change beyond the model that computes its metric. The seed's row order
-    (as loaded) is the column order. dbt reads no seed while it parses: nothing then. -#}
+    new row needs no SQL change beyond the model that computes its metric and its join. The
+    seed's row order is the column order. dbt reads no seed while it parses: nothing then. -#}
 {% macro pulse_health_metrics() -%}
     {%- if not execute -%}
         {{ return([]) }}
@@ -37,7 +37,10 @@
             ~ "(dbt seed --select health_components, or dbt build)"
         ) }}
     {%- endif -%}
-    {%- set rows = run_query('select component, metric from ' ~ relation).rows -%}
+    {#- in the seed file's row order, the order dbt loaded the rows in (pulse.warehouse reads
+        them the same way for the exports and the brief) -#}
+    {%- set row_order = {'duckdb': ' order by rowid', 'postgres': ' order by ctid'}.get(target.type, '') -%}
+    {%- set rows = run_query('select component, metric from ' ~ relation ~ row_order).rows -%}
     {%- set metrics = [] -%}
     {%- for row in rows -%}
         {%- do metrics.append((row[0] | string, row[1] | string)) -%}
@@ -55,6 +58,36 @@
         {%- do columns.append(relation ~ '.' ~ component ~ '_contribution') -%}
     {%- endfor -%}
     {{- columns | join(', ') -}}
+{%- endmacro %}
+
+
+{#- `relation.<metric>, ` for each metric of the seed health_components not in `known` (the
+    metric of a component added to the seed), on one line: a select list carries it before
+    its next column (`{{ pulse_health_added_metrics('health_daily', known) }}health_daily.x,`). -#}
+{% macro pulse_health_added_metrics(relation, known) -%}
+    {%- for component, metric in pulse_health_metrics() if metric not in known -%}
+        {{ relation }}.{{ metric }},{{ ' ' }}
+    {%- endfor -%}
+{%- endmacro %}
+
+
+{#- One row per key of `relation` (a wide health mart with keys, dragging_component, the
+    metrics and <component>_score / _contribution) and seed component: keys..., component,
+    dragging_component, metric_value, score, contribution. -#}
+{% macro pulse_health_components_long(relation, keys) -%}
+    {%- for component, metric in pulse_health_metrics() %}
+    select
+        {%- for key in keys %}
+        {{ key }},
+        {%- endfor %}
+        dragging_component,
+        '{{ component }}' as component,
+        cast({{ metric }} as {{ pulse_type('double') }}) as metric_value,
+        {{ component }}_score as score,
+        {{ component }}_contribution as contribution
+    from {{ relation }}
+    {{- '\n    union all' if not loop.last }}
+    {%- endfor %}
 {%- endmacro %}
 
 

@@ -2,6 +2,14 @@
 
 - Which files and which column names come from a mapping profile (export_profiles/*.yml:
   generic, gainsight, salesforce, hubspot, or your own file).
+- Health components: a `columns:` entry whose mart column holds `{component}` stands for one
+  column per health component, expanded at its place (so the column order is kept) from the
+  seed health_components in the warehouse (the one definition of the set): the components with
+  a weight above 0, in the seed's row order. Its output name must hold a placeholder too:
+  `{component}` (sponsor_engagement), `{label}` (Sponsor engagement) or `{title}` (Sponsor
+  Engagement). `"{title} Score": "{component}_score"` gives `Breadth Score: breadth_score`, ...,
+  `Sponsor Engagement Score: sponsor_engagement_score` (gainsight.yml). A component the mart
+  has no column for is the usual one-line error (`... has no column(s) x_score`).
 - CSV: RFC 4180, UTF-8, header row, ISO-8601 dates and timestamps (UTC), stable row order;
   a text value that begins with =, +, -, @, a tab or a carriage return is prefixed with a
   single quote so a spreadsheet never reads it as a formula (profile key `formula_escape`:
@@ -31,6 +39,7 @@
 from __future__ import annotations
 
 import csv
+import dataclasses
 import hashlib
 import io
 import json
@@ -39,6 +48,7 @@ import numbers
 import os
 import re
 import shutil
+import string
 import sys
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -56,6 +66,9 @@ from pulse import triggers as trigger_lists
 from pulse.errors import PulseError, Refused
 
 PROFILE_DIR = Path(__file__).with_name("export_profiles")
+# a `columns:` entry whose mart column holds this is expanded once per health component
+COMPONENT_FIELD = "{component}"
+COMPONENT_PLACEHOLDERS = ("component", "label", "title")
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 FORMULA_ESCAPES = ("quote", "strip", "none")
 KEEP_VERSIONS = 2  # the current export and the one before it, whatever their age
@@ -127,6 +140,9 @@ def load_profile(name_or_path: str) -> Profile:
             raise PulseError(
                 f"{path}: files.{export_name}.columns must map output names to columns"
             )
+        for out, column in (columns or {}).items():
+            if COMPONENT_FIELD in str(column):
+                _check_template(path, str(export_name), str(out), str(column))
         profile.files[str(export_name)] = ExportSpec(
             name=str(export_name),
             model=str(spec["model"]),
@@ -135,6 +151,58 @@ def load_profile(name_or_path: str) -> Profile:
             columns={str(k): str(v) for k, v in columns.items()} if columns else None,
         )
     return profile
+
+
+def _placeholders(text: str) -> set[str]:
+    """The {field} names in text (ValueError for unbalanced braces)."""
+    return {name for _, name, _, _ in string.Formatter().parse(text) if name is not None}
+
+
+def _check_template(path: Path, export_name: str, out: str, column: str) -> None:
+    """A health-component column entry: placeholders known, one in the output name too."""
+    where = f"{path}: files.{export_name}.columns {out!r}: {column!r}"
+    try:
+        fields = _placeholders(out) | _placeholders(column)
+    except ValueError as exc:
+        raise PulseError(f"{where}: {exc}") from None
+    unknown = sorted(fields - set(COMPONENT_PLACEHOLDERS))
+    if unknown:
+        known = ", ".join(f"{{{p}}}" for p in COMPONENT_PLACEHOLDERS)
+        raise PulseError(f"{where}: unknown placeholder(s) {', '.join(unknown)} (known: {known})")
+    if not _placeholders(out):
+        raise PulseError(
+            f"{where}: a health-component column needs {{component}}, {{label}} or {{title}} "
+            "in its output name (one column per component)"
+        )
+
+
+def has_component_columns(spec: ExportSpec) -> bool:
+    return any(COMPONENT_FIELD in column for column in (spec.columns or {}).values())
+
+
+def expand_components(spec: ExportSpec, components: list[warehouse.HealthComponent]) -> ExportSpec:
+    """spec with each health-component entry replaced, at its place, by one column per
+    component (the seed health_components: weight > 0, seed order)."""
+    if not has_component_columns(spec):
+        return spec
+    assert spec.columns is not None
+    columns: dict[str, str] = {}
+    for out, column in spec.columns.items():
+        if COMPONENT_FIELD in column:
+            fields = [
+                {"component": c.component, "label": c.label, "title": c.title} for c in components
+            ]
+            pairs = [(out.format(**f), column.format(**f)) for f in fields]
+        else:
+            pairs = [(out, column)]
+        for name, mart_column in pairs:
+            if name in columns:
+                raise PulseError(
+                    f"export {spec.name}: the output column {name!r} is named twice (after "
+                    "expanding the health components of seed health_components)"
+                )
+            columns[name] = mart_column
+    return dataclasses.replace(spec, columns=columns)
 
 
 # ------------------------------------------------------------------------------------------
@@ -472,6 +540,9 @@ def export(
             raise PulseError(f"mart(s) not built: {', '.join(missing)} (run `make build`)")
         frames = {model: wh.read_table(model) for model in sorted(needed)}
         column_types = {model: _column_types(wh, model) for model in sorted(needed)}
+        if any(has_component_columns(s) for s in specs):
+            components = warehouse.health_components(wh)
+            specs = [expand_components(s, components) for s in specs]
 
     problems = gate_problems(export_dir, last_run)
     if problems and not force:

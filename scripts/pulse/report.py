@@ -7,7 +7,9 @@
   It never shows internal scores (health, bands, NPS) and never another account's data.
 - The CSM's account brief (`PULSE_EXPORT_DIR/briefs/<account>.html`): the health score with
   each component in plain words and real values ("16 of 26 seats active (62%)"), the trend,
-  risk flags and the account's rows of every outreach list (the rpt_ marts).
+  risk flags and the account's rows of every outreach list (the rpt_ marts). The components
+  are the rows of the seed health_components with a weight above 0, in the seed's order, read
+  from the warehouse (label: the name in words; meaning: the seed's description).
 - The portfolio dashboard for the CS team (`PULSE_EXPORT_DIR/briefs/dashboard.html`): accounts
   by band and trend, ARR at risk, PES, NPS, time on app per week, feature adoption, time to
   first use, poll results and the account table, sortable and filterable (a small script in
@@ -66,26 +68,8 @@ STAGE_LABELS = {
 BANDS = ("daily", "weekly", "monthly", "inactive")
 HEALTH_BANDS = ("healthy", "neutral", "at_risk")
 HEALTH_BAND_LABELS = {"healthy": "Healthy", "neutral": "Neutral", "at_risk": "At risk"}
-COMPONENTS = {
-    "breadth": "Breadth",
-    "depth": "Depth",
-    "frequency": "Frequency",
-    "sentiment": "Sentiment",
-    "support": "Support",
-    "relationship": "Relationship",
-    "interaction_sentiment": "Interaction sentiment",
-    "sponsor_engagement": "Sponsor engagement",
-}
-COMPONENT_MEANING = {
-    "breadth": "share of seats used in the last 30 days",
-    "depth": "share of core features used in the last 30 days",
-    "frequency": "active days per active user in the last 30 days",
-    "sentiment": "NPS over each user's latest answer",
-    "support": "open support tickets per 10 seats, weighted by priority (fewer is better)",
-    "relationship": "days since the last CSM contact (fewer is better)",
-    "interaction_sentiment": "mean sentiment of the CSM activities of the last 90 days",
-    "sponsor_engagement": "share of champion users active in the last 30 days",
-}
+# The health components (name, label, meaning) are the rows of the seed health_components,
+# read from the warehouse at report time (warehouse.health_components): never listed here.
 PEER_DIMENSION_LABELS = {
     "plan_tier": "plan",
     "size_band": "size band",
@@ -196,8 +180,9 @@ CUSTOMER_QUERIES: dict[str, Query] = {
     ),
 }
 
-# The CSM brief reads the customer queries plus these (internal: scores, flags, lists).
-BRIEF_QUERIES: dict[str, Query] = {
+# The CSM brief reads the customer queries plus these and the health row (brief_queries):
+# internal scores, flags, lists.
+_BRIEF_QUERIES: dict[str, Query] = {
     "profile": Query(
         "dim_accounts",
         (
@@ -210,35 +195,6 @@ BRIEF_QUERIES: dict[str, Query] = {
             "size_band",
             "industry",
             "region",
-        ),
-    ),
-    "health": Query(
-        "fct_account_health",
-        (
-            "account_id",
-            "health_score",
-            "health_band",
-            "count_scored_components",
-            "health_score_change_7_days",
-            "health_score_change_30_days",
-            "dragging_component",
-            "breadth_pct",
-            "depth_pct",
-            "frequency",
-            "account_nps",
-            "count_open_tickets",
-            "weighted_open_tickets_per_10_seats",
-            "last_csm_activity_date",
-            "days_since_csm_activity",
-            "interaction_sentiment",
-            "count_negative_csm_activities",
-            "sponsor_engagement",
-            *(f"{c}_{kind}" for c in COMPONENTS for kind in ("score", "contribution")),
-            "count_champions",
-            "count_active_champions",
-            "has_inactive_champion",
-            "primary_segment",
-            "is_churn_risk",
         ),
     ),
     "health_daily": Query(
@@ -306,6 +262,47 @@ BRIEF_QUERIES: dict[str, Query] = {
     ),
 }
 
+# The health row's columns besides the components' <component>_score / _contribution, which
+# follow the seed health_components: the metric columns _component_values puts into words.
+HEALTH_COLUMNS = (
+    "account_id",
+    "health_score",
+    "health_band",
+    "count_scored_components",
+    "health_score_change_7_days",
+    "health_score_change_30_days",
+    "dragging_component",
+    "breadth_pct",
+    "depth_pct",
+    "frequency",
+    "account_nps",
+    "count_open_tickets",
+    "weighted_open_tickets_per_10_seats",
+    "last_csm_activity_date",
+    "days_since_csm_activity",
+    "interaction_sentiment",
+    "count_negative_csm_activities",
+    "sponsor_engagement",
+    "count_champions",
+    "count_active_champions",
+    "has_inactive_champion",
+    "primary_segment",
+    "is_churn_risk",
+)
+
+
+def component_columns(components: Iterable[warehouse.HealthComponent]) -> tuple[str, ...]:
+    """The <component>_score and <component>_contribution columns of the components."""
+    return tuple(f"{c.component}_{kind}" for c in components for kind in ("score", "contribution"))
+
+
+def brief_queries(components: Sequence[warehouse.HealthComponent]) -> dict[str, Query]:
+    """What the CSM brief reads besides CUSTOMER_QUERIES (internal: scores, flags, lists); the
+    health row holds the score columns of `components` (the seed health_components)."""
+    health = Query("fct_account_health", (*HEALTH_COLUMNS, *component_columns(components)))
+    profile, *others = _BRIEF_QUERIES.items()
+    return dict([profile, ("health", health), *others])
+
 
 def _sql(query: Query) -> tuple[str, int]:
     """The statement and how many times it takes the as-of date (after the account id)."""
@@ -333,9 +330,13 @@ class Shared:
     window_days: int = 30
     # (daily, weekly) minimum active days of the frequency bands, from the run's vars
     frequency_bands: tuple[int, int] | None = None
+    # the health components (seed health_components, weight > 0, in seed order): briefs only
+    components: tuple[warehouse.HealthComponent, ...] = ()
 
 
-def read_shared(wh: warehouse.Warehouse) -> Shared:
+def read_shared(wh: warehouse.Warehouse, components: bool = False) -> Shared:
+    """The report window, the feature catalogue and (components=True, for the briefs) the
+    health components of the seed health_components."""
     window = _records(
         wh.query(
             "select as_of_date, window_start_date, last_complete_month_start_date, window_days "
@@ -360,6 +361,7 @@ def read_shared(wh: warehouse.Warehouse) -> Shared:
         features=features,
         window_days=_int(window[0]["window_days"]),
         frequency_bands=_frequency_bands(wh.last_dbt_run()),
+        components=tuple(warehouse.health_components(wh)) if components else (),
     )
 
 
@@ -849,6 +851,9 @@ def customer_context(account_id: str, own: dict[str, list[Row]], shared: Shared)
 
 
 # -- the CSM's account brief ----------------------------------------------------------------
+NO_DATA = "no data"
+
+
 def _pct(value: float | None) -> str:
     return "—" if value is None else f"{value * 100:.0f}%"
 
@@ -856,7 +861,9 @@ def _pct(value: float | None) -> str:
 def _component_values(
     health: Row, usage: Row | None, profile: Row | None, depth_features: int
 ) -> dict[str, str]:
-    """Each component's input in words, with the real numbers it was scored on."""
+    """Each component's input in words, with the real numbers it was scored on ("no data"
+    without them). A formatting detail: a component of the seed this does not know (a new
+    row) is shown with its score and points only."""
     values: dict[str, str] = {}
     breadth = _num(health["breadth_pct"])
     if usage is not None and breadth is not None:
@@ -866,15 +873,20 @@ def _component_values(
             f"{_int(usage['breadth_denominator'])} {'seats' if seats else 'known users'} "
             f"active ({_pct(breadth)})"
         )
+    else:
+        values["breadth"] = NO_DATA
     depth = _num(health["depth_pct"])
     if usage is not None and depth is not None:
         values["depth"] = (
             f"{_int(usage['count_depth_features_used_in_window'])} of {depth_features} "
             f"core features used ({_pct(depth)})"
         )
+    else:
+        values["depth"] = NO_DATA
     frequency = _num(health["frequency"])
-    if frequency is not None:
-        values["frequency"] = f"{frequency:.1f} active days per active user"
+    values["frequency"] = (
+        NO_DATA if frequency is None else f"{frequency:.1f} active days per active user"
+    )
     nps = _num(health["account_nps"])
     values["sentiment"] = "no NPS answers" if nps is None else f"NPS {nps:+.0f}"
     tickets = _num(health["weighted_open_tickets_per_10_seats"])
@@ -883,6 +895,8 @@ def _component_values(
             f"{_int(health['count_open_tickets'])} open tickets "
             f"({tickets:.1f} per 10 seats, weighted by priority)"
         )
+    else:
+        values["support"] = NO_DATA
     days = _num(health["days_since_csm_activity"])
     values["relationship"] = (
         "no CSM contact recorded"
@@ -906,6 +920,13 @@ def _component_values(
     return values
 
 
+def _meaning(description: str) -> str:
+    """The seed's description of a component as a phrase: first letter in lower case (unless
+    the first word is an abbreviation such as NPS or CSM)."""
+    first = description.split(" ", 1)[0]
+    return description if first.isupper() else description[:1].lower() + description[1:]
+
+
 def _brief_health(own: dict[str, list[Row]], shared: Shared) -> dict[str, Any]:
     start = shared.as_of - timedelta(days=HEALTH_DAYS - 1)
     points = [(_day(d["metric_date"]), _num(d["health_score"])) for d in own["health_daily"]]
@@ -924,15 +945,15 @@ def _brief_health(own: dict[str, list[Row]], shared: Shared) -> dict[str, Any]:
     )
     dragging = _text(h["dragging_component"])
     components = []
-    for name, label in COMPONENTS.items():
-        component_score = _num(h[f"{name}_score"])
+    for component in shared.components:  # the seed health_components, weight > 0
+        name = component.component
         components.append(
             {
                 "name": name,
-                "label": label,
-                "meaning": COMPONENT_MEANING[name],
-                "value": values.get(name, "no data"),
-                "score": component_score,
+                "label": component.label,
+                "meaning": _meaning(component.description),
+                "value": values.get(name, "—"),
+                "score": _num(h[f"{name}_score"]),
                 "contribution": _num(h[f"{name}_contribution"]),
                 "is_dragging": name == dragging,
             }
@@ -946,7 +967,7 @@ def _brief_health(own: dict[str, list[Row]], shared: Shared) -> dict[str, Any]:
         "scored": _int(h["count_scored_components"]),
         "change_7": fmt_change(_num(h["health_score_change_7_days"])),
         "change_30": fmt_change(_num(h["health_score_change_30_days"])),
-        "dragging": COMPONENTS.get(dragging, ""),
+        "dragging": warehouse.component_label(dragging),
         "components": components,
         "champions": _int(h["count_champions"]),
         "active_champions": _int(h["count_active_champions"]),
@@ -1229,7 +1250,7 @@ def dashboard_context(
                 ),
                 "active": _int(r["count_active_visitors_in_window"]),
                 "known": _int(r["count_known_visitors"]),
-                "dragging": COMPONENTS.get(_text(r["dragging_component"]), "—"),
+                "dragging": warehouse.component_label(_text(r["dragging_component"])) or "—",
                 "is_churned": _flag(r["is_churned"]),
                 "on_list": _flag(r["is_on_at_risk_list"]),
                 "flags": [
@@ -1533,9 +1554,9 @@ def write_reports(
     the dashboard. wanted None means every account."""
     customer = not brief
     briefs = brief or wanted is None
-    queries = {**CUSTOMER_QUERIES, **(BRIEF_QUERIES if briefs else {})}
     with warehouse.connect() as wh:  # read everything, then close before rendering
-        shared = read_shared(wh)
+        shared = read_shared(wh, components=briefs)
+        queries = {**CUSTOMER_QUERIES, **(brief_queries(shared.components) if briefs else {})}
         known = account_ids(wh)
         chosen = _chosen(known, wanted)
         own_rows = {}

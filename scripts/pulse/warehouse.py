@@ -18,6 +18,8 @@ from pulse import paths
 from pulse.errors import PulseError
 
 MART_SCHEMA = "marts"
+SEED_SCHEMA = "seeds"  # the dbt seeds (dbt_project.yml: seeds +schema)
+HEALTH_COMPONENTS = "health_components"  # the seed that defines the health components
 
 
 def target() -> str:
@@ -82,6 +84,60 @@ class Warehouse:
             k: (None if _is_null(v) else v.isoformat() if hasattr(v, "isoformat") else v)
             for k, v in row.items()
         }
+
+
+@dataclass(frozen=True)
+class HealthComponent:
+    """One row of the seed health_components: a component of the health score."""
+
+    component: str
+    metric: str
+    weight: float
+    description: str
+
+    @property
+    def label(self) -> str:
+        """In words, first letter capitalised: interaction_sentiment -> Interaction sentiment."""
+        return component_label(self.component)
+
+    @property
+    def title(self) -> str:
+        """In Title Case: interaction_sentiment -> Interaction Sentiment."""
+        return " ".join(w[:1].upper() + w[1:] for w in self.component.split("_") if w)
+
+
+def component_label(component: str) -> str:
+    """A component's name in words, first letter capitalised ("" for "")."""
+    words = component.replace("_", " ").strip()
+    return words[:1].upper() + words[1:]
+
+
+def health_components(wh: Warehouse) -> list[HealthComponent]:
+    """The health components of the seed health_components (the one definition of the set)
+    that count (weight > 0), in the seed file's row order: the order dbt loaded its rows in
+    (DuckDB rowid, PostgreSQL ctid; the seed has no order column). Only when the table has no
+    row order (a view in its place) are they ordered by weight desc, then component."""
+    if HEALTH_COMPONENTS not in wh.tables(SEED_SCHEMA):
+        raise PulseError(
+            f"table {SEED_SCHEMA}.{HEALTH_COMPONENTS} not found: run `make build` (dbt build) first"
+        )
+    select = (
+        "select component, metric, weight, description "
+        f'from "{SEED_SCHEMA}"."{HEALTH_COMPONENTS}" where weight > 0 order by '
+    )
+    try:
+        frame = wh.query(select + ("rowid" if wh.kind == "duckdb" else "ctid"))
+    except Exception:  # no physical row order (not a table)
+        frame = wh.query(select + "weight desc, component")
+    return [
+        HealthComponent(
+            component=str(row["component"]).strip(),
+            metric=str(row["metric"]).strip(),
+            weight=float(row["weight"]),
+            description="" if _is_null(row["description"]) else str(row["description"]).strip(),
+        )
+        for row in frame.to_dict("records")
+    ]
 
 
 def _is_null(value: Any) -> bool:

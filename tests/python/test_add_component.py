@@ -198,3 +198,26 @@ def test_the_new_component_scores_and_the_contributions_add_up(added: tuple[Path
         assert off_by <= 0.005 * (len(components) + 1)
     finally:
         con.close()
+
+
+def test_the_long_mart_has_a_row_per_component_and_adds_up(added: tuple[Path, Path]) -> None:
+    """fct_account_health_components: every component of the seed, the new one included, per
+    account; the contributions sum to health_score and the largest drag is the dragging one."""
+    _, db = added
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        per_account = con.execute(
+            "select count(distinct component), count(*) filter (where component = 'csm_meetings') "
+            "from marts.fct_account_health_components group by account_id"
+        ).fetchall()
+        assert per_account and set(per_account) == {(9, 1)}
+        off = con.execute(
+            "select h.account_id from marts.fct_account_health as h "
+            "inner join marts.fct_account_health_components as c on h.account_id = c.account_id "
+            "where h.health_score is not null group by h.account_id, h.health_score, "
+            "h.dragging_component having abs(sum(c.contribution) - h.health_score) > 0.05 "
+            "or max(c.drag) <> max(case when c.is_dragging then c.drag end)"
+        ).fetchall()
+        assert off == []
+    finally:
+        con.close()

@@ -5,10 +5,10 @@
     load, CSM recency, champion inactivity). Every component of the seed health_components has
     its metric, <component>_score and <component>_contribution column. Grain: account_id.
 -#}
+{#- the metric columns listed in the select below -#}
 {%- set signal_columns = [
-    'breadth_pct', 'depth_pct', 'frequency', 'account_nps', 'count_open_tickets',
-    'weighted_open_tickets_per_10_seats', 'last_csm_activity_date', 'days_since_csm_activity',
-    'interaction_sentiment', 'count_negative_csm_activities', 'sponsor_engagement',
+    'breadth_pct', 'depth_pct', 'frequency', 'account_nps', 'weighted_open_tickets_per_10_seats',
+    'days_since_csm_activity', 'interaction_sentiment', 'sponsor_engagement',
 ] -%}
 with
 
@@ -84,14 +84,20 @@ final as (
         health_daily.health_score_change_7_days,
         health_daily.health_score_change_30_days,
         health_daily.dragging_component,
-        {%- for column in signal_columns %}
-        health_daily.{{ column }},
-        {%- endfor %}
-        {#- the metric of a component added to the seed -#}
-        {%- for component, metric in pulse_health_metrics() if metric not in signal_columns %}
-        health_daily.{{ metric }},
-        {%- endfor %}
-        {{ pulse_health_component_columns('health_daily') }},
+        health_daily.breadth_pct,
+        health_daily.depth_pct,
+        health_daily.frequency,
+        health_daily.account_nps,
+        health_daily.count_open_tickets,
+        health_daily.weighted_open_tickets_per_10_seats,
+        health_daily.last_csm_activity_date,
+        health_daily.days_since_csm_activity,
+        health_daily.interaction_sentiment,
+        health_daily.count_negative_csm_activities,
+        health_daily.sponsor_engagement,
+        -- then the metric of any component added to the seed, and every component's columns
+        {% set added = pulse_health_added_metrics('health_daily', signal_columns) -%}
+        {{ added }}{{ pulse_health_component_columns('health_daily') }},
         coalesce(health_daily.count_champions, 0) as count_champions,
         coalesce(health_daily.count_active_champions, 0) as count_active_champions,
         coalesce(champions.count_inactive_champions, 0) > 0

@@ -24,10 +24,10 @@
     So an account-wide subscription's health_score is its account's (a test checks it).
     Grain: subscription_id.
 -#}
-{%- set product_metrics = ['breadth_pct', 'depth_pct', 'frequency'] -%}
-{%- set explicit_metrics = product_metrics + [
-    'account_nps', 'weighted_open_tickets_per_10_seats', 'days_since_csm_activity',
-    'interaction_sentiment', 'sponsor_engagement',
+{#- the metric columns listed in signals below -#}
+{%- set explicit_metrics = [
+    'breadth_pct', 'depth_pct', 'frequency', 'account_nps', 'weighted_open_tickets_per_10_seats',
+    'days_since_csm_activity', 'interaction_sentiment', 'sponsor_engagement',
 ] -%}
 with
 
@@ -244,7 +244,9 @@ signals as (
         account_health.days_since_csm_activity,
         account_health.interaction_sentiment,
         account_health.sponsor_engagement,
-        account_health.health_score as account_health_score,
+        -- the account's metric of any component added to the seed
+        {% set added = pulse_health_added_metrics('account_health', explicit_metrics) -%}
+        {{ added }}account_health.health_score as account_health_score,
         product_usage.count_product_features
     from subscriptions
     left join account_health
@@ -254,20 +256,9 @@ signals as (
 
 ),
 
--- every component of the seed: the product's usage metrics, the account's for the others
 long as (
-    {%- for component, metric in pulse_health_metrics() %}
 
-    select
-        signals.subscription_id,
-        '{{ metric }}' as metric,
-        cast({{ ('signals.' if metric in product_metrics else 'account_health.') ~ metric }}
-            as {{ pulse_type('double') }}) as metric_value
-    from signals
-    left join account_health
-        on signals.account_id = account_health.account_id
-    {{- '\n\n    union all' if not loop.last }}
-    {%- endfor %}
+    {{ pulse_health_unpivot('signals', ['subscription_id']) }}
 
 ),
 
@@ -305,15 +296,10 @@ final as (
         signals.days_since_csm_activity,
         signals.interaction_sentiment,
         signals.sponsor_engagement,
-        {#- the account's metric of a component added to the seed -#}
-        {%- for component, metric in pulse_health_metrics() if metric not in explicit_metrics %}
-        account_health.{{ metric }},
-        {%- endfor %}
-        {{ pulse_health_component_columns('scores') }}
+        {% set added = pulse_health_added_metrics('signals', explicit_metrics) -%}
+        {{ added }}{{ pulse_health_component_columns('scores') }}
     from signals
     cross join report_window
-    left join account_health
-        on signals.account_id = account_health.account_id
     left join scores
         on signals.subscription_id = scores.subscription_id
 
