@@ -97,11 +97,12 @@ build: install
 	$(PULSE) run $(if $(VARS),--vars '$(VARS)') $(if $(FULL_REFRESH),--full-refresh) \
 		$(if $(DBT_ARGS),--dbt-args '$(DBT_ARGS)')
 
-lint: install
+lint: install $(TEST_RAW)/_manifest.json
 	$(BIN)/ruff check $(ROOT)/scripts $(ROOT)/tests/python
 	$(BIN)/ruff format --check $(ROOT)/scripts $(ROOT)/tests/python
 	@mkdir -p $(TEST_DIR)
-	@# the health models read their component columns from the seed health_components at compile
+	@# the health models read their component columns from the seed health_components when they
+	@# compile (dbt seed lands the test data too, as every dbt command on DuckDB does)
 	cd $(ROOT) && PULSE_RAW_PATH=$(TEST_RAW) PULSE_DB_PATH=$(TEST_DIR)/lint.duckdb \
 		$(DBT) --quiet seed --select health_components --target-path $(TEST_DIR)/lint-target
 	cd $(ROOT) && PULSE_RAW_PATH=$(TEST_RAW) PULSE_DB_PATH=$(TEST_DIR)/lint.duckdb \
