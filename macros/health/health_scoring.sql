@@ -32,18 +32,36 @@
         ) -%}
     {%- endif -%}
     {%- if relation is none -%}
-        {{ exceptions.raise_compiler_error(
-            "the seed health_components is not in the warehouse: build it first "
-            ~ "(dbt seed --select health_components, or dbt build)"
-        ) }}
+        {%- set missing = "the seed health_components is not in the warehouse: build it first "
+            ~ "(dbt seed --select health_components, or dbt build)" -%}
+        {#- compile, docs generate, show: the SQL without component columns, said once per model -#}
+        {%- if flags.WHICH in ('compile', 'generate', 'show', 'list') -%}
+            {%- do log(missing ~ "; the component columns are left out of this compile", info=true) -%}
+            {{ return([]) }}
+        {%- endif -%}
+        {{ exceptions.raise_compiler_error(missing) }}
     {%- endif -%}
     {#- in the seed file's row order, the order dbt loaded the rows in (pulse.warehouse reads
-        them the same way for the exports and the brief) -#}
-    {%- set row_order = {'duckdb': ' order by rowid', 'postgres': ' order by ctid'}.get(target.type, '') -%}
-    {%- set rows = run_query('select component, metric from ' ~ relation ~ row_order).rows -%}
+        them the same way for the exports and the brief); Spark keeps no row order: by name -#}
+    {%- set row_order = {'duckdb': 'rowid', 'postgres': 'ctid'}.get(target.type, 'component') -%}
+    {%- set rows = run_query('select component, metric from ' ~ relation ~ ' order by ' ~ row_order).rows -%}
     {%- set metrics = [] -%}
     {%- for row in rows -%}
-        {%- do metrics.append((row[0] | string, row[1] | string)) -%}
+        {%- set component, metric = row[0] | string, row[1] | string -%}
+        {#- the names become column names: <component>_score, <component>_contribution, <metric> -#}
+        {%- for name in [component, metric] if not modules.re.fullmatch('[a-z][a-z0-9_]*', name) -%}
+            {{ exceptions.raise_compiler_error(
+                "seed health_components: '" ~ name ~ "' is not a column name (lower case letters, digits "
+                ~ "and underscores, starting with a letter)"
+            ) }}
+        {%- endfor -%}
+        {%- if component in ('health', 'account_health') -%}
+            {{ exceptions.raise_compiler_error(
+                "seed health_components: the component name '" ~ component ~ "' is taken ("
+                ~ component ~ "_score is a column of the health marts already)"
+            ) }}
+        {%- endif -%}
+        {%- do metrics.append((component, metric)) -%}
     {%- endfor -%}
     {{ return(metrics) }}
 {%- endmacro %}

@@ -102,6 +102,20 @@ def _copy_project(to: Path) -> Path:
 
 
 def _build(project: Path, db: Path, raw: Path, *select: str) -> subprocess.CompletedProcess[str]:
+    return _dbt(
+        project,
+        db,
+        raw,
+        "build",
+        "--full-refresh",
+        "--exclude-resource-type",
+        "unit_test",
+        "--select",
+        *select,
+    )
+
+
+def _dbt(project: Path, db: Path, raw: Path, *args: str) -> subprocess.CompletedProcess[str]:
     env = dbt_env(
         {
             "PULSE_DB_PATH": str(db),
@@ -111,11 +125,7 @@ def _build(project: Path, db: Path, raw: Path, *select: str) -> subprocess.Compl
         }
     )
     return subprocess.run(
-        [
-            dbt_executable(),
-            *("build", "--full-refresh", "--exclude-resource-type", "unit_test"),
-            *("--select", *select),
-        ],
+        [dbt_executable(), *args],
         env=env,
         cwd=project,
         capture_output=True,
@@ -221,3 +231,33 @@ def test_the_long_mart_has_a_row_per_component_and_adds_up(added: tuple[Path, Pa
         assert off == []
     finally:
         con.close()
+
+
+def test_a_component_name_that_is_no_column_name_stops_the_build(
+    built_db: Path, raw_dir: Path, tmp_path: Path
+) -> None:
+    project = _copy_project(tmp_path / "project")
+    with (project / "seeds" / "health_components.csv").open("a") as seed:
+        seed.write("CSM Meetings,csm_meetings,0.1,0,3,Meetings\n")
+    db = tmp_path / "pulse.duckdb"
+    shutil.copy(built_db, db)
+    done = _build(project, db, raw_dir, "health_components", "fct_account_health")
+    assert done.returncode != 0
+    assert "seed health_components: 'CSM Meetings' is not a column name" in done.stdout
+
+
+def test_compile_without_the_seed_built_says_so(raw_dir: Path, tmp_path: Path) -> None:
+    """dbt compile / docs generate on a new database: the health models compile without their
+    component columns and say why; a build would build the seed first."""
+    done = _dbt(
+        paths.PROJECT_ROOT,
+        tmp_path / "new.duckdb",
+        raw_dir,
+        "compile",
+        "--select",
+        "fct_account_health",
+        "--target-path",
+        str(tmp_path / "target"),
+    )
+    assert done.returncode == 0, done.stdout[-3000:]
+    assert "the seed health_components is not in the warehouse" in done.stdout
