@@ -66,24 +66,12 @@ final as (
 select * from final
 """
 
-# the recipe's step 3, as the README shows it: a CTE, a column of `signals`, a left join
+# the recipe's step 3, as the README shows it: one line in fct_account_health_daily
 DAILY = Path("models/marts/health/fct_account_health_daily.sql")
 EDITS = [
     (
-        "signals as (\n",
-        "csm_meetings as (\n\n    select * from {{ ref('int_account_csm_meetings_daily') }}\n\n"
-        "),\n\nsignals as (\n",
-    ),
-    (
-        "        sponsor_engagement.sponsor_engagement,\n",
-        "        sponsor_engagement.sponsor_engagement,\n        csm_meetings.csm_meetings,\n",
-    ),
-    (
-        "            and account_days.metric_date = sponsor_engagement.metric_date\n",
-        "            and account_days.metric_date = sponsor_engagement.metric_date\n"
-        "    left join csm_meetings\n        on\n"
-        "            account_days.account_id = csm_meetings.account_id\n"
-        "            and account_days.metric_date = csm_meetings.metric_date\n",
+        "{%- set added_inputs = [\n",
+        "{%- set added_inputs = [\n    ('int_account_csm_meetings_daily', 'csm_meetings'),\n",
     ),
 ]
 

@@ -12,7 +12,8 @@
     interaction_sentiment = mean sentiment of the CSM activities of the last
     interaction_sentiment_days days (int_account_interaction_sentiment_daily);
     sponsor_engagement = share of champion-role visitors active in the window
-    (int_account_sponsor_engagement_daily). The score columns follow pulse_health_metrics().
+    (int_account_sponsor_engagement_daily). A component added to the seed health_components
+    joins through `added_inputs` below. The score columns follow the seed (pulse_health_metrics).
 
     Incremental: recomputes the days from the earliest day fct_account_usage_daily rebuilt since
     the last run, and at least the last health_lookback_days days (NPS, tickets and CSM
@@ -20,6 +21,11 @@
     The 7- and 30-day changes of the days written compare with the stored scores of the days
     before them (pulse_health_history_final): those are read, not scored again.
 -#}
+{#- The input of each component added to the seed health_components, one line each: (its model,
+    its metric column); the model has one row per account_id and metric_date (README "Adding a
+    health component"), e.g. ('int_account_qbr_recency_daily', 'days_since_qbr'), -#}
+{%- set added_inputs = [
+] -%}
 {{ config(
     materialized='incremental',
     incremental_strategy=pulse_incremental_strategy(),
@@ -137,6 +143,9 @@ signals as (
         coalesce(interaction_sentiment.count_negative_activities, 0) as count_negative_csm_activities,
         sponsor_engagement.sponsor_engagement,
         coalesce(sponsor_engagement.count_champions, 0) as count_champions,
+        {%- for model, metric in added_inputs %}
+        added_{{ loop.index }}.{{ metric }},
+        {%- endfor %}
         coalesce(sponsor_engagement.count_active_champions, 0) as count_active_champions
     from account_days
     inner join accounts
@@ -162,6 +171,12 @@ signals as (
         on
             account_days.account_id = sponsor_engagement.account_id
             and account_days.metric_date = sponsor_engagement.metric_date
+    {%- for model, metric in added_inputs %}
+    left join {{ ref(model) }} as added_{{ loop.index }}
+        on
+            account_days.account_id = added_{{ loop.index }}.account_id
+            and account_days.metric_date = added_{{ loop.index }}.metric_date
+    {%- endfor %}
 
 ),
 
