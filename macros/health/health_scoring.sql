@@ -34,7 +34,7 @@
     {%- if relation is none -%}
         {%- set missing = "the seed health_components is not in the warehouse: build it first "
             ~ "(dbt seed --select health_components, or dbt build)" -%}
-        {#- compile, docs generate, show: the SQL without component columns, said once per model -#}
+        {#- compile, docs generate, show: the SQL without component columns, logged each time it is read -#}
         {%- if flags.WHICH in ('compile', 'generate', 'show', 'list') -%}
             {%- do log(missing ~ "; the component columns are left out of this compile", info=true) -%}
             {{ return([]) }}

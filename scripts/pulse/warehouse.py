@@ -115,8 +115,8 @@ def component_label(component: str) -> str:
 def health_components(wh: Warehouse) -> list[HealthComponent]:
     """The health components of the seed health_components (the one definition of the set)
     that count (weight > 0), in the seed file's row order: the order dbt loaded its rows in
-    (DuckDB rowid, PostgreSQL ctid; the seed has no order column). Only when the table has no
-    row order (a view in its place) are they ordered by weight desc, then component."""
+    (DuckDB rowid, PostgreSQL ctid; the seed has no order column). Without a row order (a view
+    in its place) by name, as the SQL orders them where it has none (pulse_health_metrics)."""
     if HEALTH_COMPONENTS not in wh.tables(SEED_SCHEMA):
         raise PulseError(
             f"table {SEED_SCHEMA}.{HEALTH_COMPONENTS} not found: run `make build` (dbt build) first"
@@ -128,7 +128,7 @@ def health_components(wh: Warehouse) -> list[HealthComponent]:
     try:
         frame = wh.query(select + ("rowid" if wh.kind == "duckdb" else "ctid"))
     except Exception:  # no physical row order (not a table)
-        frame = wh.query(select + "weight desc, component")
+        frame = wh.query(select + "component")
     return [
         HealthComponent(
             component=str(row["component"]).strip(),

@@ -139,6 +139,15 @@ def added(built_db: Path, raw_dir: Path, tmp_path_factory) -> tuple[Path, Path]:
     missing = _build(project, db, raw_dir, *select)
     assert missing.returncode != 0
     assert "csm_meetings" in missing.stdout and "fct_account_health_daily" in missing.stdout
+    # the marts still hold the old columns while the seed has the new row: the check that
+    # replaces their contracts fails on each of the four
+    stale = _dbt(
+        project, db, raw_dir, "test", "--select", "test_name:columns_follow_health_components"
+    )
+    assert stale.returncode != 0
+    for mart in ("fct_account_health_daily", "fct_account_health", "fct_subscription_health"):
+        assert f"FAIL 2 columns_follow_health_components_{mart}_ " in stale.stdout, mart
+    assert "FAIL 1 columns_follow_health_components_fct_renewal_decisions_score" in stale.stdout
 
     daily = project / DAILY
     text = daily.read_text()
