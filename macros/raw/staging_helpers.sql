@@ -487,8 +487,9 @@ select * from final
 {%- endmacro %}
 
 
-{#- int_<table>: the rows of int_<table>_checked that passed, without the check columns. -#}
-{% macro pulse_checked_rows(table_name) -%}
+{#- int_<table>: the rows of int_<table>_checked that passed, without the check columns;
+    extra_columns: (name, expression) pairs appended to each row. -#}
+{% macro pulse_checked_rows(table_name, extra_columns=[]) -%}
     {%- set checked_relation = ref(pulse_intermediate_model(table_name) ~ '_checked') -%}
     {%- if not execute -%}
         select 1 as parsing
@@ -505,7 +506,10 @@ final as (
 
     select
         {%- for column in pulse_raw_contract()[table_name]['staged_columns'] %}
-        {{ column }}{{ ',' if not loop.last }}
+        {{ column }}{{ ',' if not loop.last or extra_columns }}
+        {%- endfor %}
+        {%- for name, expression in extra_columns %}
+        {{ expression }} as {{ name }}{{ ',' if not loop.last }}
         {%- endfor %}
     from checked
     where rejection_reason is null

@@ -37,7 +37,7 @@ value_days as (
         events.account_id,
         events.activity_date,
         {{ pulse_month_start('events.activity_date') }} as month_start_date,
-        count(*) as count_value_events
+        cast(sum(events.num_events) as {{ pulse_type('bigint') }}) as count_value_events
     from {{ ref('int_events_localized') }} as events
     inner join value_events
         on

@@ -1,4 +1,5 @@
-{#- Staged events with their calendar day and clock minute in var('timezone'). -#}
+{#- The activity rows of int_events (events, or aggregated rows: num_events, num_minutes) with
+    their calendar day and clock minute in var('timezone'). -#}
 with
 
 events as (
@@ -24,6 +25,8 @@ localized as (
         events.feature_id,
         events.occurred_at,
         events.received_at,
+        events.num_events,
+        events.num_minutes,
         events._load_id,
         cast({{ pulse_local_timestamp('events._replaced_occurred_at') }} as date) as _replaced_activity_date,
         {{ pulse_local_timestamp('events.occurred_at') }} as occurred_at_local,
@@ -47,6 +50,8 @@ final as (
         feature_id,
         occurred_at,
         received_at,
+        num_events,
+        num_minutes,
         occurred_at_local,
         cast(occurred_at_local as date) as activity_date,
         {{ dbt.date_trunc('minute', 'occurred_at_local') }} as activity_minute,

@@ -37,7 +37,7 @@ final as (
         activity_date,
         feature_id,
         bool_or(is_core_feature) as is_core_feature,
-        count(*) as count_clicks,
+        cast(sum(num_events) as {{ pulse_type('bigint') }}) as count_clicks,
         min(occurred_at) as first_clicked_at,
         max(received_at) as last_received_at,
         max(_load_id) as _pulse_load_id,

@@ -184,7 +184,7 @@ month_value_events as (
     select
         decision_windows.account_id,
         decision_windows.renewal_date,
-        count(*) as count_value_events
+        cast(sum(events.num_events) as {{ pulse_type('bigint') }}) as count_value_events
     from decision_windows
     inner join events
         on

@@ -42,6 +42,7 @@ guide_events as (
         events.account_id,
         events.visitor_id,
         events.event_type,
+        events.num_events,
         events.activity_date,
         events.activity_date >= report_window.window_start_date as is_in_window
     from {{ ref('int_events_localized') }} as events
@@ -66,8 +67,8 @@ visitor_guides as (
         max(case when event_type = 'guide_seen' and is_in_window then 1 else 0 end) = 1 as has_seen_in_window,
         max(case when event_type = 'guide_dismissed' and is_in_window then 1 else 0 end) = 1
             as has_dismissed_in_window,
-        sum(case when event_type = 'guide_seen' then 1 else 0 end) as count_views,
-        sum(case when event_type = 'guide_dismissed' then 1 else 0 end) as count_dismissals,
+        sum(case when event_type = 'guide_seen' then num_events else 0 end) as count_views,
+        sum(case when event_type = 'guide_dismissed' then num_events else 0 end) as count_dismissals,
         min(case when event_type = 'guide_seen' then activity_date end) as first_seen_date,
         max(case when event_type = 'guide_seen' then activity_date end) as last_seen_date
     from guide_events

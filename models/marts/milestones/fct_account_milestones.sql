@@ -95,6 +95,7 @@ account_value_events as (
         events.account_id,
         events.event_id,
         events.occurred_at,
+        events.num_events,
         events.activity_date
     from events
     inner join value_events
@@ -109,9 +110,11 @@ activation_candidates as (
     select
         account_value_events.account_id,
         account_value_events.occurred_at,
-        row_number() over (
+        -- the running count of value events (an aggregated row counts its num_events)
+        sum(account_value_events.num_events) over (
             partition by account_value_events.account_id
             order by account_value_events.occurred_at, account_value_events.event_id
+            rows between unbounded preceding and current row
         ) as value_event_number
     from account_value_events
     inner join accounts
@@ -127,7 +130,7 @@ activation as (
     select
         account_id,
         max(value_event_number) as count_value_events_first_90_days,
-        min(case when value_event_number = {{ var('activation_min_value_events') }} then occurred_at end)
+        min(case when value_event_number >= {{ var('activation_min_value_events') }} then occurred_at end)
             as activated_at
     from activation_candidates
     group by account_id

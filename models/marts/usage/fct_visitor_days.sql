@@ -35,10 +35,15 @@ aggregated as (
         visitor_id,
         account_id,
         activity_date,
-        count(*) as count_events,
-        cast(sum(case when is_activity then 1 else 0 end) as {{ pulse_type('bigint') }}) as count_activity_events,
-        count(distinct case when is_activity then activity_minute end) as active_minutes,
-        cast(sum(case when is_feature_click then 1 else 0 end) as {{ pulse_type('bigint') }}) as count_feature_clicks,
+        cast(sum(num_events) as {{ pulse_type('bigint') }}) as count_events,
+        cast(sum(case when is_activity then num_events else 0 end) as {{ pulse_type('bigint') }})
+            as count_activity_events,
+        -- the distinct clock minutes of the events, plus the minutes aggregated rows report
+        count(distinct case when is_activity and num_minutes is null then activity_minute end)
+        + cast(coalesce(sum(case when is_activity then num_minutes end), 0) as {{ pulse_type('bigint') }})
+            as active_minutes,
+        cast(sum(case when is_feature_click then num_events else 0 end) as {{ pulse_type('bigint') }})
+            as count_feature_clicks,
         count(distinct case when is_feature_click then feature_id end) as count_features_used,
         count(distinct case when is_feature_click and is_core_feature then feature_id end)
             as count_core_features_used,
