@@ -64,7 +64,7 @@ def _cmd_generate(args: argparse.Namespace) -> int:
         overwrite=args.overwrite,
     )
     total = sum(t["rows_written"] for t in manifest["tables"].values())
-    events = manifest["tables"]["events"]["rows_written"]
+    events = manifest.get("native_events", manifest["tables"].get("events", {}).get("rows_written"))
     print(f"wrote {total:,} rows ({events:,} events) to {out}")
     return 0
 
@@ -184,12 +184,19 @@ def build_parser() -> argparse.ArgumentParser:
         help="approximate number of events; sets the number of accounts (overrides --accounts)",
     )
     gen.add_argument("--seed", type=int, default=42, help="random seed (default 42)")
-    gen.add_argument("--format", choices=["csv", "parquet"], default="csv")
+    gen.add_argument(
+        "--format",
+        choices=["csv", "parquet", "segment"],
+        default="csv",
+        help="csv or parquet: the native raw files; segment: the same scenario as Segment's "
+        "warehouse tables (CSV)",
+    )
     gen.add_argument(
         "--bad-row-rate",
         type=_rate,
-        default=0.01,
-        help="share of rows that are dirty on purpose, 0 to 0.5 (default 0.01)",
+        default=None,
+        help="share of rows that are dirty on purpose, 0 to 0.5 (default 0.01; csv and parquet "
+        "only: a segment sample is written clean)",
     )
     gen.add_argument(
         "--end-date",

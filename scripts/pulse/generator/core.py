@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import tempfile
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 from typing import Any
 
 from pulse.errors import PulseError
+from pulse.generator import segment
 from pulse.generator.common import MAX_ACCOUNTS, Counts
 from pulse.generator.event_stream import write_events
 from pulse.generator.output_dir import prepare_out_dir, write_manifest
@@ -26,6 +28,11 @@ from pulse.generator.writers import FORMATS, writer_class
 from pulse.progress import Progress
 
 GENERATOR_VERSION = 1
+DEFAULT_BAD_ROW_RATE = 0.01
+
+# formats that write the scenario in the shape of another source system (README "Bring your
+# Pendo or Segment data"): the native sample, converted
+SOURCE_FORMATS: dict[str, tuple[str, ...]] = {"segment": segment.TABLES}
 
 # every table but events, in the order they are written (each has its own random streams)
 SMALL_TABLES: dict[str, Callable[[Path, World], tuple[Counts, str]]] = {
@@ -47,7 +54,7 @@ def generate(
     days: int = 180,
     seed: int = 42,
     fmt: str = "csv",
-    bad_row_rate: float = 0.01,
+    bad_row_rate: float | None = None,
     end_date: date = date(2026, 3, 31),
     events: int | None = None,
     progress: bool = True,
@@ -59,8 +66,25 @@ def generate(
 
     `events`, when given, picks the number of accounts so that about that many event rows
     are written (and `accounts` is ignored).
+
+    `bad_row_rate`: the share of dirty rows; default DEFAULT_BAD_ROW_RATE for the native
+    formats, 0 for a source format (written clean).
     """
+    if bad_row_rate is None:
+        bad_row_rate = 0.0 if fmt in SOURCE_FORMATS else DEFAULT_BAD_ROW_RATE
     _check_arguments(accounts, days, fmt, bad_row_rate, end_date, events)
+    if fmt in SOURCE_FORMATS:
+        return _generate_source_format(
+            out_dir,
+            fmt,
+            overwrite,
+            progress,
+            accounts=accounts,
+            days=days,
+            seed=seed,
+            end_date=end_date,
+            events=events,
+        )
     out_dir = prepare_out_dir(Path(out_dir), overwrite)
     extension = writer_class(fmt).extension
     # claim the files before writing them: an interrupted run leaves a folder we still own
@@ -97,6 +121,37 @@ def generate(
     return manifest
 
 
+def _generate_source_format(
+    out_dir: Path, fmt: str, overwrite: bool, progress: bool, **scenario: Any
+) -> dict[str, Any]:
+    """The native sample of the same arguments, written clean to a temporary folder and
+    converted to the tables of source system `fmt` (CSV files)."""
+    out_dir = prepare_out_dir(Path(out_dir), overwrite)
+    tables = SOURCE_FORMATS[fmt]
+    write_manifest(
+        out_dir,
+        {
+            "generator_version": GENERATOR_VERSION,
+            "complete": False,
+            "tables": {t: {"file": f"{t}.csv"} for t in tables},
+        },
+    )
+    with tempfile.TemporaryDirectory(prefix="pulse-generate-") as tmp:
+        native = generate(Path(tmp), fmt="csv", bad_row_rate=0.0, progress=progress, **scenario)
+        native_rows = {t: entry["rows_written"] for t, entry in native["tables"].items()}
+        rows = segment.convert(Path(tmp), native_rows, out_dir)
+    manifest: dict[str, Any] = {
+        **{k: v for k, v in native.items() if k not in ("tables", "format")},
+        "format": fmt,
+        "native_events": native["tables"]["events"]["rows_written"],
+        "tables": {
+            table: _table_entry(f"{table}.csv", Counts(clean=n)) for table, n in rows.items()
+        },
+    }
+    write_manifest(out_dir, manifest)
+    return manifest
+
+
 def _check_arguments(
     accounts: int,
     days: int,
@@ -105,8 +160,14 @@ def _check_arguments(
     end_date: date,
     events: int | None,
 ) -> None:
-    if fmt not in FORMATS:
-        raise PulseError(f"unknown format {fmt!r} (expected {' or '.join(FORMATS)})")
+    if fmt not in FORMATS and fmt not in SOURCE_FORMATS:
+        known = (*FORMATS, *SOURCE_FORMATS)
+        raise PulseError(f"unknown format {fmt!r} (expected {', '.join(known)})")
+    if fmt in SOURCE_FORMATS and bad_row_rate:
+        raise PulseError(
+            f"a {fmt} sample is written clean: the bad rows (--bad-row-rate) are a test of the "
+            "native files, use --format csv or parquet for them"
+        )
     if not isinstance(days, int) or days < 1:
         raise PulseError(f"days must be a whole number above 0, got {days!r}")
     if days > 3660:
