@@ -186,17 +186,17 @@ def build_parser() -> argparse.ArgumentParser:
     gen.add_argument("--seed", type=int, default=42, help="random seed (default 42)")
     gen.add_argument(
         "--format",
-        choices=["csv", "parquet", "segment"],
+        choices=["csv", "parquet", "segment", "pendo"],
         default="csv",
-        help="csv or parquet: the native raw files; segment: the same scenario as Segment's "
-        "warehouse tables (CSV)",
+        help="csv or parquet: the native raw files; segment / pendo: the same scenario as "
+        "Segment's warehouse tables / Fivetran's Pendo tables (CSV)",
     )
     gen.add_argument(
         "--bad-row-rate",
         type=_rate,
         default=None,
         help="share of rows that are dirty on purpose, 0 to 0.5 (default 0.01; csv and parquet "
-        "only: a segment sample is written clean)",
+        "only: a segment or pendo sample is written clean)",
     )
     gen.add_argument(
         "--end-date",

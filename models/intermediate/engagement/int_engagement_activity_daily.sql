@@ -107,7 +107,8 @@ final as (
             as count_active_visitors,
         rolling.count_visitor_days,
         rolling.count_visitor_weeks,
-        source_batch.source_batch_at as _pulse_source_batch_at
+        source_batch.source_batch_at as _pulse_source_batch_at,
+        {{ pulse_run_started_at() }} as _pulse_batch_at
     from scope_days
     cross join source_batch
     inner join rolling

@@ -91,7 +91,8 @@ final as (
         cast(coalesce(adoption.count_visitor_core_features, 0) as {{ pulse_type('bigint') }})
             as count_visitor_core_features,
         depth_feature_count.count_depth_features,
-        source_batch.source_batch_at as _pulse_source_batch_at
+        source_batch.source_batch_at as _pulse_source_batch_at,
+        {{ pulse_run_started_at() }} as _pulse_batch_at
     from scope_days
     cross join depth_feature_count
     cross join source_batch

@@ -153,7 +153,8 @@ final as (
         cast(coalesce(growth.count_new_visitors, 0) as {{ pulse_type('bigint') }}) as count_new_visitors,
         cast(coalesce(growth.count_recovered_visitors, 0) as {{ pulse_type('bigint') }}) as count_recovered_visitors,
         cast(coalesce(growth.count_dropped_visitors, 0) as {{ pulse_type('bigint') }}) as count_dropped_visitors,
-        source_batch.source_batch_at as _pulse_source_batch_at
+        source_batch.source_batch_at as _pulse_source_batch_at,
+        {{ pulse_run_started_at() }} as _pulse_batch_at
     from scope_days
     cross join source_batch
     left join growth

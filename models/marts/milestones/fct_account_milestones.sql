@@ -3,7 +3,8 @@
     - setup: the ordered steps of seed setup_steps (an event type + name or feature: the name
       and the feature are matched when the seed names them); complete when every step happened;
     - activation: >= activation_min_value_events (10) value events (seed value_events) within
-      activation_window_days (90) days of the account's creation day; activated_at = the 10th;
+      activation_window_days (90) days of the account's creation day; activated_at = the 10th
+      (the row in which the running count of num_events reaches it);
     - utilization: value events in the last complete calendar month before as_of_date per seat
       (seats_purchased, or known visitors when missing or 0) >= 4 (int_account_utilization_monthly);
       utilizing_reached_date: the day the current run of utilizing months began (the day the

@@ -15,9 +15,12 @@
     - growth (int_engagement_growth_daily): 100 x (new + recovered) / (new + recovered + dropped).
     PES is the mean of the components that are not null.
 
-    Incremental: writes the metric days from the earliest one the component models rewrote since
-    this model's last run (or the day after its last day, when later) to as_of_date. The
-    component models decide which days change (macro pulse_engagement_days_ctes). A run whose
+    Incremental: writes the metric days from the earliest one any component model wrote since
+    this model's last run (their rows carry the run that wrote them, _pulse_batch_at; this
+    model stores the latest it read as _pulse_source_batch_at), or from the day after its last
+    day, when later, to as_of_date. So a component rebuilt alone (selected, or full-refreshed
+    after a change of dim_features) still reaches this model on its next run. The component
+    models decide which days change (macro pulse_engagement_days_ctes). A run whose
     stickiness_metric differs from the one stored rewrites every day.
 -#}
 {{ config(
@@ -93,16 +96,18 @@ components as (
         growth.count_new_visitors,
         growth.count_recovered_visitors,
         growth.count_dropped_visitors,
-        greatest(
-            activity._pulse_source_batch_at, adoption._pulse_source_batch_at, growth._pulse_source_batch_at
-        ) as _pulse_source_batch_at
+        -- the latest run of a component that wrote the row: a component rebuilt alone (a
+        -- selected or full-refresh run) makes its days change here too
+        greatest(activity._pulse_batch_at, adoption._pulse_batch_at, growth._pulse_batch_at)
+            as _pulse_batch_at
     from activity
-    left join adoption
+    -- inner joins: a day some component has not written yet is written when it has
+    inner join adoption
         on
             activity.metric_date = adoption.metric_date
             and activity.engagement_scope = adoption.engagement_scope
             and activity.scope_id = adoption.scope_id
-    left join growth
+    inner join growth
         on
             activity.metric_date = growth.metric_date
             and activity.engagement_scope = growth.engagement_scope
@@ -110,7 +115,7 @@ components as (
 
 ),
 
-{{ pulse_changed_days_ctes('components', '_pulse_source_batch_at', 'metric_date') }}
+{{ pulse_changed_days_ctes('components', '_pulse_batch_at', 'metric_date') }}
 
 {%- if is_incremental() %}
 

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from pulse.errors import PulseError
-from pulse.generator import segment
+from pulse.generator import pendo, segment
 from pulse.generator.common import MAX_ACCOUNTS, Counts
 from pulse.generator.event_stream import write_events
 from pulse.generator.output_dir import prepare_out_dir, write_manifest
@@ -32,7 +32,7 @@ DEFAULT_BAD_ROW_RATE = 0.01
 
 # formats that write the scenario in the shape of another source system (README "Bring your
 # Pendo or Segment data"): the native sample, converted
-SOURCE_FORMATS: dict[str, tuple[str, ...]] = {"segment": segment.TABLES}
+SOURCE_FORMATS = {"segment": segment, "pendo": pendo}
 
 # every table but events, in the order they are written (each has its own random streams)
 SMALL_TABLES: dict[str, Callable[[Path, World], tuple[Counts, str]]] = {
@@ -127,7 +127,8 @@ def _generate_source_format(
     """The native sample of the same arguments, written clean to a temporary folder and
     converted to the tables of source system `fmt` (CSV files)."""
     out_dir = prepare_out_dir(Path(out_dir), overwrite)
-    tables = SOURCE_FORMATS[fmt]
+    converter = SOURCE_FORMATS[fmt]
+    tables = converter.TABLES
     write_manifest(
         out_dir,
         {
@@ -139,7 +140,7 @@ def _generate_source_format(
     with tempfile.TemporaryDirectory(prefix="pulse-generate-") as tmp:
         native = generate(Path(tmp), fmt="csv", bad_row_rate=0.0, progress=progress, **scenario)
         native_rows = {t: entry["rows_written"] for t, entry in native["tables"].items()}
-        rows = segment.convert(Path(tmp), native_rows, out_dir)
+        rows = converter.convert(Path(tmp), native_rows, out_dir)
     manifest: dict[str, Any] = {
         **{k: v for k, v in native.items() if k not in ("tables", "format")},
         "format": fmt,

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from pulse.errors import PulseError
-from pulse.generator import segment
+from pulse.generator import pendo, segment
 from pulse.generator.raw_tables import TABLES
 from pulse.generator.writers import EXTENSIONS
 
@@ -62,7 +62,7 @@ def prepare_out_dir(out_dir: Path, overwrite: bool = False) -> Path:
     doomed = set(ours)
     if overwrite:
         doomed |= {out_dir / f"{t}.{ext}" for t in TABLES for ext in EXTENSIONS}
-        doomed |= {out_dir / f"{t}.csv" for t in segment.TABLES}
+        doomed |= {out_dir / f"{t}.csv" for t in (*segment.TABLES, *pendo.TABLES)}
         doomed.add(out_dir / MANIFEST)
     for path in sorted(doomed):
         try:
