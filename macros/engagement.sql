@@ -179,15 +179,3 @@ scoped_days as (
     {%- endif %}
 {%- endmacro %}
 
-
-{#- The config of the component models: incremental by metric day, like the histories. -#}
-{% macro pulse_engagement_config() -%}
-    {{ config(
-        materialized='incremental',
-        incremental_strategy=pulse_incremental_strategy(),
-        unique_key='metric_date',
-        partition_by=pulse_partition_by('metric_date'),
-        on_schema_change='fail',
-        post_hook="{{ pulse_delete_days_after_as_of('metric_date') }}",
-    ) }}
-{%- endmacro %}

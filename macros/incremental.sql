@@ -9,6 +9,20 @@
     ends on the as_of_date of the last run, whichever way it moved.
 -#}
 
+{#- The config of every history model (one row per key and metric_date): incremental by
+    metric day, partitioned by it (Spark), the days after as_of_date deleted after each run. -#}
+{% macro pulse_history_config() -%}
+    {{ config(
+        materialized='incremental',
+        incremental_strategy=pulse_incremental_strategy(),
+        unique_key='metric_date',
+        partition_by=pulse_partition_by('metric_date'),
+        on_schema_change='fail',
+        post_hook="{{ pulse_delete_days_after_as_of('metric_date') }}",
+    ) }}
+{%- endmacro %}
+
+
 {#- CTEs source_batch (the latest batch of `upstream`, stamped on the rows written), and on
     incremental runs previous_run and changed_days; each ends with a comma. -#}
 {% macro pulse_changed_days_ctes(upstream, batch_column, date_column) -%}

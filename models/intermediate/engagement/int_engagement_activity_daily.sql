@@ -11,7 +11,7 @@
     distinct counts summed every 7th day. Rows, metric days written and days read: macro
     pulse_engagement_days_ctes.
 -#}
-{{ pulse_engagement_config() }}
+{{ pulse_history_config() }}
 {%- set window_days = pulse_window_days() -%}
 {%- set count_week_blocks = [window_days // 7, 1] | max -%}
 

@@ -8,7 +8,7 @@
     pulse_rolling_distinct_count), without a 30x join. Rows, metric days written and days
     read: macro pulse_engagement_days_ctes.
 -#}
-{{ pulse_engagement_config() }}
+{{ pulse_history_config() }}
 {%- set window_days = pulse_window_days() -%}
 
 with

@@ -12,7 +12,7 @@
     days before the first day written) and each visitor's first-ever active day (all its
     days). Rows, metric days written and days read: macro pulse_engagement_days_ctes.
 -#}
-{{ pulse_engagement_config() }}
+{{ pulse_history_config() }}
 {%- set window_days = pulse_window_days() -%}
 
 with

@@ -26,14 +26,7 @@
     health component"), e.g. ('int_account_qbr_recency_daily', 'days_since_qbr'), -#}
 {%- set added_inputs = [
 ] -%}
-{{ config(
-    materialized='incremental',
-    incremental_strategy=pulse_incremental_strategy(),
-    unique_key='metric_date',
-    partition_by=pulse_partition_by('metric_date'),
-    on_schema_change='fail',
-    post_hook="{{ pulse_delete_days_after_as_of('metric_date') }}",
-) }}
+{{ pulse_history_config() }}
 
 with
 

@@ -8,14 +8,7 @@
     Incremental like fct_account_health_daily: recomputes the days from the earliest day the
     account history rewrote since the last run, and at least the last health_lookback_days.
 -#}
-{{ config(
-    materialized='incremental',
-    incremental_strategy=pulse_incremental_strategy(),
-    unique_key='metric_date',
-    partition_by=pulse_partition_by('metric_date'),
-    on_schema_change='fail',
-    post_hook="{{ pulse_delete_days_after_as_of('metric_date') }}",
-) }}
+{{ pulse_history_config() }}
 
 with
 

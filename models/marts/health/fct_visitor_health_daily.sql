@@ -14,14 +14,7 @@
     stored scores of the days before the first day written.
 -#}
 {%- set visitor_metrics = ['breadth_pct', 'depth_pct', 'frequency', 'account_nps'] -%}
-{{ config(
-    materialized='incremental',
-    incremental_strategy=pulse_incremental_strategy(),
-    unique_key='metric_date',
-    partition_by=pulse_partition_by('metric_date'),
-    on_schema_change='fail',
-    post_hook="{{ pulse_delete_days_after_as_of('metric_date') }}",
-) }}
+{{ pulse_history_config() }}
 
 with
 

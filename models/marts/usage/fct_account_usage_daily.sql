@@ -10,14 +10,7 @@
     Distinct visitors and features over a rolling window are counted with "coverage"
     intervals (macro pulse_rolling_distinct_count): no 30x join.
 -#}
-{{ config(
-    materialized='incremental',
-    incremental_strategy=pulse_incremental_strategy(),
-    unique_key='metric_date',
-    partition_by=pulse_partition_by('metric_date'),
-    on_schema_change='fail',
-    post_hook="{{ pulse_delete_days_after_as_of('metric_date') }}",
-) }}
+{{ pulse_history_config() }}
 {%- set window_days = pulse_window_days() -%}
 
 with

@@ -23,14 +23,7 @@
     models decide which days change (macro pulse_engagement_days_ctes). A run whose
     stickiness_metric differs from the one stored rewrites every day.
 -#}
-{{ config(
-    materialized='incremental',
-    incremental_strategy=pulse_incremental_strategy(),
-    unique_key='metric_date',
-    partition_by=pulse_partition_by('metric_date'),
-    on_schema_change='fail',
-    post_hook="{{ pulse_delete_days_after_as_of('metric_date') }}",
-) }}
+{{ pulse_history_config() }}
 {%- set window_days = pulse_window_days() -%}
 {%- set count_week_blocks = (window_days // 7) -%}
 {%- set stickiness_metric = var('stickiness_metric') | lower -%}

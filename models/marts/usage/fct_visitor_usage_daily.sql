@@ -11,14 +11,7 @@
     fct_visitor_days rebuilt since this model's last run (or the day after its last day).
     Distinct features over a rolling window are counted with pulse_rolling_distinct_count.
 -#}
-{{ config(
-    materialized='incremental',
-    incremental_strategy=pulse_incremental_strategy(),
-    unique_key='metric_date',
-    partition_by=pulse_partition_by('metric_date'),
-    on_schema_change='fail',
-    post_hook="{{ pulse_delete_days_after_as_of('metric_date') }}",
-) }}
+{{ pulse_history_config() }}
 {%- set window_days = pulse_window_days() -%}
 
 with

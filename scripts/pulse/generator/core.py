@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from pulse.errors import PulseError
-from pulse.generator import pendo, segment
+from pulse.generator import conversion, pendo, segment
 from pulse.generator.common import MAX_ACCOUNTS, Counts
 from pulse.generator.event_stream import write_events
 from pulse.generator.output_dir import prepare_out_dir, write_manifest
@@ -140,7 +140,7 @@ def _generate_source_format(
     with tempfile.TemporaryDirectory(prefix="pulse-generate-") as tmp:
         native = generate(Path(tmp), fmt="csv", bad_row_rate=0.0, progress=progress, **scenario)
         native_rows = {t: entry["rows_written"] for t, entry in native["tables"].items()}
-        rows = converter.convert(Path(tmp), native_rows, out_dir)
+        rows = conversion.convert(converter, Path(tmp), native_rows, out_dir)
     manifest: dict[str, Any] = {
         **{k: v for k, v in native.items() if k not in ("tables", "format")},
         "format": fmt,

@@ -30,12 +30,13 @@ are UTC without offset, as Fivetran writes them (`2026-03-01 10:00:00.000`).
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import duckdb
 
-from pulse.errors import PulseError
+from pulse.generator.conversion import native_table
+
+NAME = "Pendo"
 
 PENDO_TABLES: tuple[str, ...] = (
     "account_history",
@@ -96,8 +97,8 @@ def _hourly(where: str, key: str | None = None, alias: str | None = None, page_i
     """
 
 
-def _statements() -> dict[str, str]:
-    """table -> the SELECT that writes it (reads the tables made by convert())."""
+def statements() -> dict[str, str]:
+    """table -> the SELECT that writes it (reads the tables made by setup())."""
     synced = "sample_end.synced_at"
     return {
         "account_history": f"""
@@ -280,87 +281,64 @@ def _statements() -> dict[str, str]:
     }
 
 
-def convert(native: Path, native_rows: dict[str, int], out_dir: Path) -> dict[str, int]:
-    """Write the Pendo sample of the native sample in `native` (native_rows: the rows of each
-    native table, from its manifest) to out_dir; return the rows written per table."""
-
-    def read(table: str) -> str:
-        return (
-            f"select *, row_number() over () as position from read_csv("
-            f"'{native / (table + '.csv')}', all_varchar = true, header = true)"
-        )
-
-    con = duckdb.connect()
-    try:
-        con.execute("set timezone = 'UTC'")
-        for table in ("accounts", "visitors", "features", "poll_responses"):
-            con.execute(
-                f"create table {'polls' if table == 'poll_responses' else table} as {read(table)}"
-            )
+def setup(con: duckdb.DuckDBPyConnection, native: Path) -> None:
+    """The tables the statements read, from the native sample in `native` (with each row's
+    position in its file)."""
+    for table, name in (
+        ("accounts", "accounts"),
+        ("visitors", "visitors"),
+        ("features", "features"),
+        ("poll_responses", "polls"),
+    ):
         con.execute(
-            f"""
-            create table activity as
-            select
-                events.event_id,
-                events.visitor_id,
-                coalesce(events.account_id, visitors.account_id) as account_id,
-                events.event_type,
-                events.event_name,
-                events.feature_id,
-                {_utc("events.occurred_at")} as occurred_at,
-                date_trunc('hour', {_utc("events.occurred_at")}) as hour_at,
-                coalesce({_utc("events.received_at")}, {_utc("events.occurred_at")}) as synced_at
-            from read_csv('{native / "events.csv"}', all_varchar = true, header = true) as events
-            inner join visitors on events.visitor_id = visitors.visitor_id
-            """
+            f"create table {name} as select *, row_number() over () as position "
+            f"from {native_table(native, table)}"
         )
-        con.execute(
-            f"""
-            create table nps as
-            select
-                visitor_id, account_id, score, comment,
-                {_utc("responded_at")} as responded_at
-            from read_csv('{native / "nps_responses.csv"}', all_varchar = true, header = true)
-            """
-        )
-        con.execute(
-            "alter table polls add column responded_at_utc timestamp; "
-            f"update polls set responded_at_utc = {_utc('responded_at')}; "
-            "alter table polls drop column responded_at; "
-            "alter table polls rename column responded_at_utc to responded_at"
-        )
-        con.execute("create table sample_end as select max(synced_at) as synced_at from activity")
-        con.execute(
-            """
-            create table known_visitors as
-            select
-                visitors.*,
-                coalesce(visits.first_at, {created}) as first_visit_at,
-                coalesce(visits.last_at, {created}) as last_visit_at
-            from visitors
-            left join (
-                select visitor_id, min(occurred_at) as first_at, max(occurred_at) as last_at
-                from activity
-                group by visitor_id
-            ) as visits on visitors.visitor_id = visits.visitor_id
-            """.format(created=_utc("visitors.created_at"))
-        )
-        rows: dict[str, int] = {}
-        for table, select in _statements().items():
-            target = out_dir / f"{table}.csv"
-            con.execute(f"copy ({select}) to '{target}' (header true)")
-            rows[table] = con.execute(
-                f"select count(*) from read_csv('{target}', all_varchar = true, header = true)"
-            ).fetchone()[0]
-    except duckdb.Error as exc:
-        raise PulseError(f"cannot write the Pendo sample to {out_dir}: {exc}") from None
-    finally:
-        con.close()
-    for table in COPIED_TABLES:
-        source = native / f"{table}.csv"
-        try:
-            shutil.copyfile(source, out_dir / source.name)
-        except OSError as exc:
-            raise PulseError(f"cannot write {out_dir / source.name}: {exc.strerror}") from None
-        rows[table] = native_rows[table]
-    return {table: rows[table] for table in TABLES}
+    con.execute(
+        f"""
+        create table activity as
+        select
+            events.event_id,
+            events.visitor_id,
+            coalesce(events.account_id, visitors.account_id) as account_id,
+            events.event_type,
+            events.event_name,
+            events.feature_id,
+            {_utc("events.occurred_at")} as occurred_at,
+            date_trunc('hour', {_utc("events.occurred_at")}) as hour_at,
+            coalesce({_utc("events.received_at")}, {_utc("events.occurred_at")}) as synced_at
+        from {native_table(native, "events")} as events
+        inner join visitors on events.visitor_id = visitors.visitor_id
+        """
+    )
+    con.execute(
+        f"""
+        create table nps as
+        select
+            visitor_id, account_id, score, comment,
+            {_utc("responded_at")} as responded_at
+        from {native_table(native, "nps_responses")}
+        """
+    )
+    con.execute(
+        "alter table polls add column responded_at_utc timestamp; "
+        f"update polls set responded_at_utc = {_utc('responded_at')}; "
+        "alter table polls drop column responded_at; "
+        "alter table polls rename column responded_at_utc to responded_at"
+    )
+    con.execute("create table sample_end as select max(synced_at) as synced_at from activity")
+    con.execute(
+        """
+        create table known_visitors as
+        select
+            visitors.*,
+            coalesce(visits.first_at, {created}) as first_visit_at,
+            coalesce(visits.last_at, {created}) as last_visit_at
+        from visitors
+        left join (
+            select visitor_id, min(occurred_at) as first_at, max(occurred_at) as last_at
+            from activity
+            group by visitor_id
+        ) as visits on visitors.visitor_id = visits.visitor_id
+        """.format(created=_utc("visitors.created_at"))
+    )

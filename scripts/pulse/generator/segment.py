@@ -30,12 +30,13 @@ timestamp.
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import duckdb
 
-from pulse.errors import PulseError
+from pulse.generator.conversion import native_table
+
+NAME = "Segment"
 
 # the files of a Segment sample, in the order they are written
 SEGMENT_TABLES: tuple[str, ...] = (
@@ -82,7 +83,7 @@ def _event_times(alias: str) -> str:
     )
 
 
-def _statements() -> dict[str, str]:
+def statements() -> dict[str, str]:
     """table -> the SELECT that writes it (views accounts, visitors, events, features)."""
     track_event = "coalesce(features.track_event, events.feature_id)"
     track = f"""
@@ -181,72 +182,45 @@ def _statements() -> dict[str, str]:
     }
 
 
-def convert(native: Path, native_rows: dict[str, int], out_dir: Path) -> dict[str, int]:
-    """Write the Segment sample of the native sample in `native` (native_rows: the rows of
-    each native table, from its manifest) to out_dir; return the rows written per table."""
-    con = duckdb.connect()
-    try:
-        con.execute("set timezone = 'UTC'")
-        for table in ("accounts", "visitors", "events"):
-            con.execute(
-                f"create view {table} as select * from read_csv("
-                f"'{native / (table + '.csv')}', all_varchar = true, header = true)"
-            )
-        # every second feature (in file order) is tracked under a slug of its own
-        con.execute(
-            f"""
-            create table features as
-            select
-                *,
-                case
-                    when position % 2 = 0
-                        then regexp_replace(lower(feature_name), '[^a-z0-9]+', '_', 'g')
-                        || '_clicked'
-                end as track_event
-            from (
-                select *, row_number() over () as position
-                from read_csv('{native / "features.csv"}', all_varchar = true, header = true)
-            )
-            """
+def setup(con: duckdb.DuckDBPyConnection, native: Path) -> None:
+    """The tables the statements read, from the native sample in `native`."""
+    for table in ("accounts", "visitors", "events"):
+        con.execute(f"create view {table} as select * from {native_table(native, table)}")
+    # every second feature (in file order) is tracked under a slug of its own
+    con.execute(
+        f"""
+        create table features as
+        select
+            *,
+            case
+                when position % 2 = 0
+                    then regexp_replace(lower(feature_name), '[^a-z0-9]+', '_', 'g')
+                    || '_clicked'
+            end as track_event
+        from (
+            select *, row_number() over () as position
+            from {native_table(native, "features")}
         )
-        con.execute(
-            f"""
-            create table identified as
+        """
+    )
+    con.execute(
+        f"""
+        create table identified as
+        select
+            visitors.*,
+            {
+            _utc(
+                "coalesce(visitors.created_at, first_events.first_occurred_at, accounts.created_at)"
+            )
+        } as identified_at
+        from visitors
+        inner join accounts on visitors.account_id = accounts.account_id
+        left join (
             select
-                visitors.*,
-                {
-                _utc(
-                    "coalesce(visitors.created_at, first_events.first_occurred_at, "
-                    "accounts.created_at)"
-                )
-            } as identified_at
-            from visitors
-            inner join accounts on visitors.account_id = accounts.account_id
-            left join (
-                select
-                    visitor_id,
-                    cast(min(cast(occurred_at as timestamptz)) as varchar) as first_occurred_at
-                from events
-                group by visitor_id
-            ) as first_events on visitors.visitor_id = first_events.visitor_id
-            """
-        )
-        rows: dict[str, int] = {}
-        for table, select in _statements().items():
-            target = out_dir / f"{table}.csv"
-            con.execute(f"copy ({select}) to '{target}' (header true)")
-            rows[table] = con.execute(
-                f"select count(*) from read_csv('{target}', all_varchar = true, header = true)"
-            ).fetchone()[0]
-    except duckdb.Error as exc:
-        raise PulseError(f"cannot write the Segment sample to {out_dir}: {exc}") from None
-    finally:
-        con.close()
-    for table in COPIED_TABLES:
-        source = native / f"{table}.csv"
-        try:
-            shutil.copyfile(source, out_dir / source.name)
-        except OSError as exc:
-            raise PulseError(f"cannot write {out_dir / source.name}: {exc.strerror}") from None
-        rows[table] = native_rows[table]
-    return {table: rows[table] for table in TABLES}
+                visitor_id,
+                cast(min(cast(occurred_at as timestamptz)) as varchar) as first_occurred_at
+            from events
+            group by visitor_id
+        ) as first_events on visitors.visitor_id = first_events.visitor_id
+        """
+    )
