@@ -40,7 +40,6 @@ import pandas as pd
 from pulse import paths, warehouse
 from pulse.errors import PulseError, Refused
 from pulse.files import write_atomic
-from pulse.report import JOURNEY_STAGES
 
 SEED_FILE = paths.PROJECT_ROOT / "seeds" / "health_components.csv"
 SUGGESTED_FILE = "health_components.suggested.csv"
@@ -183,10 +182,12 @@ def training_frame(
             continue
         frame[metric] = pd.to_numeric(rows[metric], errors="coerce").astype(float)
         predictors.append(Predictor(component, "component", [metric], f"{component} ({metric})"))
-    stage = rows["journey_stage"].map({s: i + 1 for i, s in enumerate(JOURNEY_STAGES)})
-    frame["journey_stage_order"] = stage.astype(float)
+    # the stage's position in the ladder, as the SQL orders the stages (pulse_journey_stages)
+    frame["journey_stage_order"] = pd.to_numeric(rows["journey_stage_order"]).astype(float)
     predictors.append(
-        Predictor("journey_stage", "milestone", ["journey_stage_order"], "journey stage (1-5)")
+        Predictor(
+            "journey_stage", "milestone", ["journey_stage_order"], "journey stage (1 = not set up)"
+        )
     )
     for name in MILESTONES:  # adoption: the share of decisions whose account had reached it
         frame[name] = rows[name].astype(bool).astype(float)

@@ -57,14 +57,6 @@ NAMES_SHOWN = 8  # users listed by name under a core feature they have not tried
 DASHBOARD_FILE = "dashboard.html"
 RESERVED_FILES = ("index.html", DASHBOARD_FILE)
 
-JOURNEY_STAGES = ("not_set_up", "set_up", "activated", "utilizing", "mature")
-STAGE_LABELS = {
-    "not_set_up": "Not set up",
-    "set_up": "Set up",
-    "activated": "Activated",
-    "utilizing": "Utilizing",
-    "mature": "Mature",
-}
 BANDS = ("daily", "weekly", "monthly", "inactive")
 HEALTH_BANDS = ("healthy", "neutral", "at_risk")
 HEALTH_BAND_LABELS = {"healthy": "Healthy", "neutral": "Neutral", "at_risk": "At risk"}
@@ -332,6 +324,8 @@ class Shared:
     frequency_bands: tuple[int, int] | None = None
     # the health components (seed health_components, weight > 0, in seed order): briefs only
     components: tuple[warehouse.HealthComponent, ...] = ()
+    # the journey stages in ladder order, as the SQL defines them (fct_journey_stage_summary)
+    journey_stages: tuple[str, ...] = ()
 
 
 def read_shared(wh: warehouse.Warehouse, components: bool = False) -> Shared:
@@ -362,6 +356,15 @@ def read_shared(wh: warehouse.Warehouse, components: bool = False) -> Shared:
         window_days=_int(window[0]["window_days"]),
         frequency_bands=_frequency_bands(wh.last_dbt_run()),
         components=tuple(warehouse.health_components(wh)) if components else (),
+        journey_stages=tuple(
+            str(row["journey_stage"])
+            for row in _records(
+                wh.query(
+                    "select journey_stage "
+                    f'from "{warehouse.MART_SCHEMA}".fct_journey_stage_summary order by stage_order'
+                )
+            )
+        ),
     )
 
 
@@ -758,7 +761,9 @@ def _benchmarks(own: dict[str, list[Row]], names: dict[str, str]) -> dict[str, A
     }
 
 
-def _milestones(own: dict[str, list[Row]], month: date | None) -> dict[str, Any]:
+def _milestones(
+    own: dict[str, list[Row]], month: date | None, stages: tuple[str, ...]
+) -> dict[str, Any]:
     categories = [
         {
             "name": _label(_text(c["category"], "other")),
@@ -772,16 +777,16 @@ def _milestones(own: dict[str, list[Row]], month: date | None) -> dict[str, Any]
         return {"known": False, "stage": "", "ladder": [], "categories": categories}
     m = own["milestones"][0]
     stage = _text(m["journey_stage"], "not_set_up")
-    reached = JOURNEY_STAGES.index(stage) if stage in JOURNEY_STAGES else -1
+    reached = stages.index(stage) if stage in stages else -1
     ladder = [
-        {"label": STAGE_LABELS[s], "reached": i <= reached, "current": i == reached}
-        for i, s in enumerate(JOURNEY_STAGES)
+        {"label": _label(s), "reached": i <= reached, "current": i == reached}
+        for i, s in enumerate(stages)
     ]
     per_seat = _num(m["value_events_per_seat_last_complete_month"])
     return {
         "known": True,
         "stage": stage,
-        "stage_label": STAGE_LABELS.get(stage, _label(stage)),
+        "stage_label": _label(stage),
         "ladder": ladder,
         "setup_done": _int(m["count_setup_steps_done"]),
         "setup_total": _int(m["count_setup_steps"]),
@@ -846,7 +851,7 @@ def customer_context(account_id: str, own: dict[str, list[Row]], shared: Shared)
         "tips": [c for c in core if not c["adopted"] or c["not_tried"]],
         "not_adopted": [c["name"] for c in core if not c["adopted"]],
         "benchmarks": _benchmarks(own, names),
-        "milestones": _milestones(own, shared.last_month),
+        "milestones": _milestones(own, shared.last_month, shared.journey_stages),
     }
 
 
@@ -1242,7 +1247,7 @@ def dashboard_context(
                 "arr_sort": _sort_number(arr),
                 "renewal": fmt_date(_day(r["renewal_date"])),
                 "renewal_sort": _text(r["renewal_date"])[:10],
-                "stage": STAGE_LABELS.get(stage, _label(stage) or "—"),
+                "stage": _label(stage) or "—",
                 "stage_title": (
                     f"{setup} setup steps done; set-up is complete only when every tracked step is"
                     if stage == "not_set_up"

@@ -358,7 +358,20 @@ def test_one_account_report_shows_its_name_stage_and_users(accounts, tmp_path, m
         assert account.name not in text
     stage = account.journey_stage
     assert f'data-journey-stage="{stage}"' in text
-    assert f'class="stage-current">{report.STAGE_LABELS[stage]}<' in text
+    label = {
+        "not_set_up": "Not set up",
+        "set_up": "Set up",
+        "activated": "Activated",
+        "utilizing": "Utilizing",
+        "mature": "Mature",
+    }[stage]
+    assert f'class="stage-current">{label}<' in text
+    # the ladder shows every stage, in order
+    ladder = [
+        text.find(f">{name}<")
+        for name in ("Not set up", "Set up", "Activated", "Utilizing", "Mature")
+    ]
+    assert all(position > 0 for position in ladder) and ladder == sorted(ladder)
     assert any(str(markupsafe.escape(e)) in text for e in account.emails)
     assert _internal_words(text) - set(account.name.lower().split()) == set()
 

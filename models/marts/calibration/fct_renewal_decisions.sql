@@ -337,6 +337,8 @@ final as (
         is_utilizing,
         is_mature,
         {{ pulse_journey_stage() }} as journey_stage,
+        cast({{ pulse_journey_stage_order(pulse_journey_stage()) }} as {{ pulse_type('bigint') }})
+            as journey_stage_order,
         is_never_active,
         is_churn_risk,
         is_healthy,
