@@ -18,7 +18,10 @@
       rejected), min (below it: invalid_value), min_var / max_var / out_of_range (a range set
       by vars and the reason outside it), default (the column used when this one is empty),
       references (the raw table whose key this column names), default_via (when empty, take
-      the value of the row another column references: an event's account is its visitor's).
+      the value of the row another column references: an event's account is its visitor's),
+      not_after {column, reason, days_var} (the value may lie at most var days_var days, 0
+      without it, after the other column's, else the row is rejected with reason: an event's
+      occurred_after_received, a subscription's ended_before_started).
 
     Returns {table: {source, staged_columns (the columns of its stg_ model, as its yml lists
     them), columns, required, types, meta, contract}} (empty while dbt

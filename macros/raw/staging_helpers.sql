@@ -113,7 +113,7 @@
     {%- for column in spec['columns'] if spec['meta'][column].get('not_after') -%}
         {%- set rule = spec['meta'][column]['not_after'] -%}
         {%- do checks.append([rule['reason'], column,
-            column ~ ' > ' ~ dbt.dateadd('day', var(rule['days_var']), rule['column'])]) -%}
+            column ~ ' > ' ~ dbt.dateadd('day', var(rule['days_var']) if rule.get('days_var') else 0, rule['column'])]) -%}
     {%- endfor -%}
     {{ return(checks) }}
 {% endmacro %}
