@@ -25,12 +25,6 @@ accounts as (
 
 ),
 
-value_events as (
-
-    select * from {{ ref('value_events') }}
-
-),
-
 value_days as (
 
     select
@@ -39,10 +33,7 @@ value_days as (
         {{ pulse_month_start('events.activity_date') }} as month_start_date,
         cast(sum(events.num_events) as {{ pulse_type('bigint') }}) as count_value_events
     from {{ ref('int_events_localized') }} as events
-    inner join value_events
-        on
-            events.event_type = value_events.event_type
-            and events.event_name = value_events.event_name
+    {{ pulse_value_events_join('events') }}
     cross join report_window
     where events.activity_date <= report_window.last_complete_month_end_date
     group by events.account_id, events.activity_date

@@ -78,12 +78,6 @@ feature_categories as (
 
 ),
 
-value_events as (
-
-    select * from {{ ref('value_events') }}
-
-),
-
 events as (
 
     select * from {{ ref('int_events_localized') }}
@@ -191,10 +185,7 @@ month_value_events as (
             decision_windows.account_id = events.account_id
             and events.activity_date
             between decision_windows.last_complete_month_start_date and decision_windows.last_complete_month_end_date
-    inner join value_events
-        on
-            events.event_type = value_events.event_type
-            and events.event_name = value_events.event_name
+    {{ pulse_value_events_join('events') }}
     group by decision_windows.account_id, decision_windows.renewal_date
 
 ),

@@ -35,12 +35,6 @@ setup_steps as (
 
 ),
 
-value_events as (
-
-    select * from {{ ref('value_events') }}
-
-),
-
 category_maturity as (
 
     select * from {{ ref('fct_account_category_maturity') }}
@@ -99,10 +93,7 @@ account_value_events as (
         events.num_events,
         events.activity_date
     from events
-    inner join value_events
-        on
-            events.event_type = value_events.event_type
-            and events.event_name = value_events.event_name
+    {{ pulse_value_events_join('events') }}
 
 ),
 
