@@ -104,6 +104,11 @@ def _tiny_warehouse(db_file: Path, seed: list[dict], mart_components: list[str])
         con.execute("create table marts.dim_report_window as select * from window_frame")
         con.register("features_frame", features)
         con.execute("create table marts.dim_features as select * from features_frame")
+        con.execute(
+            "create table marts.fct_journey_stage_summary as select * from (values "
+            "(1, 'not_set_up'), (2, 'set_up'), (3, 'activated'), (4, 'utilizing'), "
+            "(5, 'mature')) as stages (stage_order, journey_stage)"
+        )
     finally:
         con.close()
 
