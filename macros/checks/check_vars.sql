@@ -5,7 +5,8 @@
     - window_days is a whole number >= 1; every other var declared with a whole-number
       default is a number >= 0;
     - timezone is a time zone the target database knows (IANA name);
-    - as_of_date, when set, is a calendar date YYYY-MM-DD.
+    - as_of_date, when set, is a calendar date YYYY-MM-DD;
+    - source_system is one of pulse_source_systems() (source_systems.sql).
     Whether as_of_date lies inside the data is only known once the events are staged: that is a
     warning of dim_report_window (pulse_warn_as_of_date_outside_data), not a failure.
     window_days and as_of_date are also checked where the models read them (pulse_window_days,
@@ -19,6 +20,7 @@
         {%- do pulse_check_var_numbers() -%}
         {%- do pulse_check_timezone() -%}
         {%- do pulse_as_of_date() -%}
+        {%- do pulse_source_system() -%}
     {%- endif -%}
     select 1
 {% endmacro %}

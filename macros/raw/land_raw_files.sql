@@ -90,7 +90,7 @@
         ) %}
     {%- endfor -%}
     {%- set load_id = run_query('select coalesce(max(load_id), 0) + 1 from ' ~ log_table).rows[0][0] -%}
-    {%- for table_name, spec in contract.items() -%}
+    {%- for table_name, spec in contract.items() if pulse_is_read(table_name, spec) -%}
         {%- set listing = fromjson(run_query(
             'select pulse_raw_files(' ~ pulse_quote(raw_dir) ~ ', ' ~ pulse_quote(table_name) ~ ')'
         ).rows[0][0]) -%}

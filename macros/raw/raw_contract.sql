@@ -10,6 +10,9 @@
       duplicates      `deliveries`: re-deliveries are counted in the _duplicates model
       incremental     staged incrementally: a changed or removed file stops the run
       must_have_rows  an empty table stops the run with one line
+      source_system   the table belongs to that source system's own source (segment, ...):
+                      it is read only when var source_system names it (source_systems.sql)
+      columns_var     a var whose values name more (text) columns to land: trait columns
       optional        the table may be missing from the raw folder: it is then landed empty
                       (a file or folder once landed and then removed still stops the run)
     Per column (in contract order; data_type is the type the raw text must parse as: text,
@@ -45,6 +48,12 @@
                     {%- do types.update({column.name: column.data_type}) -%}
                     {%- do column_meta.update({column.name: column.config.meta or {}}) -%}
                 {%- endfor -%}
+                {#- columns named by a mapping var (Segment's trait columns) are landed too -#}
+                {%- for name in (var(table_meta['columns_var']).values() if table_meta.get('columns_var') else []) | map('lower') | unique if name not in columns -%}
+                    {%- do columns.append(name) -%}
+                    {%- do types.update({name: 'text'}) -%}
+                    {%- do column_meta.update({name: {}}) -%}
+                {%- endfor -%}
                 {%- set entity = node.name[node.source_name | length + 1:] if node.name.startswith(node.source_name ~ '_') else node.name -%}
                 {%- set staged_node = graph.nodes.get('model.' ~ project_name ~ '.stg_' ~ node.source_name ~ '__' ~ entity) -%}
                 {%- do contract.update({node.name: {
@@ -78,6 +87,7 @@
 {#- The version of the raw contract: recorded in the run log; a change makes the next run
     rebuild (or refuse) the incremental models built under the old contract. -#}
 {% macro pulse_raw_contract_version() %}
-    {#- 3: the optional table subscriptions and the column features.product -#}
-    {{ return('3') }}
+    {#- 3: the optional table subscriptions and the column features.product;
+        4: the column features.track_event -#}
+    {{ return('4') }}
 {% endmacro %}

@@ -191,7 +191,7 @@
     Tables with `incremental: true` in their contract are appended to: each run parses only
     the rows of the files landed since the last run. -#}
 {% macro pulse_base_model(source_name, table_name) -%}
-    {%- set relation = source(source_name, table_name) -%}
+    {%- set relation = pulse_raw_relation(source_name, table_name) -%}
     {%- if not execute -%}
         select 1 as parsing
     {%- else -%}
@@ -527,8 +527,8 @@ select * from final
     "staging reads nothing downstream": the quarantine is one place per table); and the lines
     of the raw files that could not be parsed at all (with file and line number). -#}
 {% macro pulse_rejected_rows(source_name, table_name, base_model, checked_model=none) -%}
-    {%- set raw_relation = source(source_name, table_name) -%}
-    {%- set unparseable_relation = source(source_name, table_name ~ '__unparseable') -%}
+    {%- set raw_relation = pulse_raw_relation(source_name, table_name) -%}
+    {%- set unparseable_relation = pulse_unparseable_relation(source_name, table_name) -%}
     {%- set base_relation = ref(base_model) -%}
     {%- set checked_relation = ref(checked_model) if checked_model else none -%}
     {%- if not execute -%}

@@ -51,15 +51,17 @@ def source_files(root: Path | None = None) -> list[Path]:
 
 
 @cache
-def load(root: Path | None = None) -> dict[str, Table]:
-    """Every raw table of the contract, by name, in the order of the sources files."""
+def load(root: Path | None = None, source_system: str = "native") -> dict[str, Table]:
+    """The raw tables of the contract, by name, in the order of the sources files: the
+    native contract (README "Your own data"), or the own tables of a source system (the
+    tables whose raw_contract names it in `source_system`, e.g. Segment's identifies)."""
     tables: dict[str, Table] = {}
     for path in source_files(root):
         document = yaml.safe_load(path.read_text(encoding="utf-8"))
         for source in document.get("sources", []):
             for table in source.get("tables", []):
                 contract = ((table.get("config") or {}).get("meta") or {}).get("raw_contract")
-                if contract is None:
+                if contract is None or contract.get("source_system", "native") != source_system:
                     continue
                 columns = [c for c in table.get("columns", []) if c.get("data_type")]
                 tables[table["name"]] = Table(

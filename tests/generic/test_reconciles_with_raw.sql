@@ -2,9 +2,13 @@
     Rows read = rows staged + rows quarantined + duplicates removed, for one raw table.
     "Read" is counted on the raw side (the landed rows plus the lines that could not be
     parsed), independently of the staging models, so a lost, doubled or fanned-out row fails.
+    The raw side of a table a source system builds (source_systems.sql) is the
+    raw_<system>__<table> model and the unparseable lines of the system's tables.
     Returns one row (the counts) when they do not add up.
 -#}
-{% test reconciles_with_raw(model, raw_table, unparseable_table, rejected_model, duplicates_model=none) %}
+{% test reconciles_with_raw(model, source_name, table_name, rejected_model, duplicates_model=none) %}
+{%- set raw_table = pulse_raw_relation(source_name, table_name) %}
+{%- set unparseable_table = pulse_unparseable_relation(source_name, table_name) %}
 
 with
 

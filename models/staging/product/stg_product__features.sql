@@ -14,7 +14,8 @@ final as (
         feature_name,
         lower(product_area) as product_area,
         coalesce(is_core_event, false) as is_core_event,
-        lower(trim(product)) as product
+        lower(trim(product)) as product,
+        track_event
     from base
 
 )

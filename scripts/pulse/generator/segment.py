@@ -12,16 +12,15 @@ statement per table, so the Segment files hold the same scenario by construction
   industry, region, csm, created_at, renewal_date, parent_group_id, churned_at; and one group
   call per visitor (id `grm_<visitor>`) that puts the visitor in its account, without traits.
 - tracks.csv: every event that is not a page view. `event` is the slug Segment stores: a
-  feature click's is the feature's `track_event` (features.csv, every second feature) or its
-  feature_id; a track's is its event name; any other type's is the type itself
-  (guide_seen, guide_dismissed, form_submit, custom, identify). About one event in ten
+  feature click's is the feature's `track_event` (the native features.csv gives one to every
+  second feature) or its feature_id; a track's is its event name; any other type's is the
+  type itself (guide_seen, guide_dismissed, form_submit, custom, identify). About one event in ten
   carries only the anonymous_id, so the visitor is known through its identify only.
 - pages.csv: every page view, `name` = the page name.
 - guide_seen.csv, guide_dismissed.csv: Segment's per-event tables of those two tracks, with
   the property guide_id (the native event_name).
-- features.csv: the native file plus the column track_event; the other native tables
-  (NPS and poll responses, tickets, CSM activities, renewals, subscriptions) are copied as
-  they are: Segment has none of them.
+- features.csv and the other native tables (NPS and poll responses, tickets, CSM
+  activities, renewals, subscriptions) are copied as they are: Segment has none of them.
 
 Timestamps are UTC ISO-8601 with milliseconds (`2026-03-01T10:15:00.000Z`), as Segment
 writes them; received_at stays empty where the native event has none and sent_at equals
@@ -49,6 +48,7 @@ SEGMENT_TABLES: tuple[str, ...] = (
 )
 # native tables a Segment workspace has no counterpart for: copied as written
 COPIED_TABLES: tuple[str, ...] = (
+    "features",
     "nps_responses",
     "poll_responses",
     "support_tickets",
@@ -56,7 +56,7 @@ COPIED_TABLES: tuple[str, ...] = (
     "renewals",
     "subscriptions",
 )
-TABLES: tuple[str, ...] = (*SEGMENT_TABLES, "features", *COPIED_TABLES)
+TABLES: tuple[str, ...] = (*SEGMENT_TABLES, *COPIED_TABLES)
 
 # an event whose id ends in this digit carries only its anonymous_id (about one in ten)
 ANONYMOUS_EVENT_DIGIT = "7"
@@ -172,37 +172,13 @@ def statements() -> dict[str, str]:
         "guide_dismissed": guide.format(
             ids=_event_ids("events"), times=_event_times("events"), kind="guide_dismissed"
         ),
-        "features": """
-            select
-                features.* exclude (track_event, position),
-                features.track_event
-            from features
-            order by features.position
-        """,
     }
 
 
 def setup(con: duckdb.DuckDBPyConnection, native: Path) -> None:
     """The tables the statements read, from the native sample in `native`."""
-    for table in ("accounts", "visitors", "events"):
+    for table in ("accounts", "visitors", "events", "features"):
         con.execute(f"create view {table} as select * from {native_table(native, table)}")
-    # every second feature (in file order) is tracked under a slug of its own
-    con.execute(
-        f"""
-        create table features as
-        select
-            *,
-            case
-                when position % 2 = 0
-                    then regexp_replace(lower(feature_name), '[^a-z0-9]+', '_', 'g')
-                    || '_clicked'
-            end as track_event
-        from (
-            select *, row_number() over () as position
-            from {native_table(native, "features")}
-        )
-        """
-    )
     con.execute(
         f"""
         create table identified as

@@ -3,6 +3,7 @@ accounts, visitors, features and renewals."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from datetime import date, timedelta
 from pathlib import Path
@@ -247,6 +248,11 @@ def write_visitors(out_dir: Path, world: World) -> tuple[Counts, str]:
 # features ---------------------------------------------------------------------------------------
 
 
+def track_event_slug(feature_name: str) -> str:
+    """The Segment track slug of a click on a feature: `Export report` -> export_report_clicked."""
+    return re.sub("[^a-z0-9]+", "_", feature_name.lower()) + "_clicked"
+
+
 def write_features(out_dir: Path, world: World) -> tuple[Counts, str]:
     rows: list[Row] = [
         [
@@ -256,6 +262,8 @@ def write_features(out_dir: Path, world: World) -> tuple[Counts, str]:
             BOOL_TEXTS[f.is_core_event][i % 3],
             # the optional product column, spelled as people do (case varies)
             product.title() if i % 4 == 1 else product,
+            # every second feature is tracked in Segment under a slug of its own
+            track_event_slug(f.feature_name) if i % 2 == 1 else None,
         ]
         for i, f in enumerate(catalog.FEATURES)
         for product in (catalog.AREA_PRODUCTS[f.product_area],)
@@ -269,6 +277,7 @@ def write_features(out_dir: Path, world: World) -> tuple[Counts, str]:
             area,
             "false",
             catalog.AREA_PRODUCTS[area],
+            None,
         ]
 
     return write_small_table(out_dir, world, "features", rows, template)

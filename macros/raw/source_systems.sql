@@ -1,0 +1,93 @@
+{#-
+    Where the raw tables come from: var `source_system` (README "Bring your Pendo or Segment
+    data"). The marts do not know it; only this file and the models of
+    models/staging/<system>/ do.
+
+    - native: every raw table of the contract is a file of PULSE_RAW_PATH (or a table of
+      raw_schema), staged by its base_ model.
+    - segment: the native tables accounts, visitors and events are not read. The models
+      raw_segment__<table> build them from Segment's warehouse tables, row for row in the
+      native raw contract's shape (every column as text, with _source_file, _source_row and
+      _load_id of the Segment row they come from), and the native base_ models parse, check
+      and quarantine those rows exactly as they would a native file. Every other table
+      (features, NPS, polls, tickets, CRM) stays native.
+-#}
+
+{#- Per source system: the native raw tables it provides, each with the raw tables of the
+    system it is built from (their unparseable lines are that table's). The one list. -#}
+{% macro pulse_source_systems() %}
+    {{ return({
+        'native': {},
+        'segment': {
+            'accounts': ['groups'],
+            'visitors': ['identifies'],
+            'events': ['tracks', 'pages', 'guide_seen', 'guide_dismissed'],
+        },
+    }) }}
+{% endmacro %}
+
+{% macro pulse_source_system() %}
+    {%- set system = var('source_system') -%}
+    {%- if system not in pulse_source_systems() -%}
+        {{ pulse_fail("var source_system is '" ~ system ~ "'; it must be one of "
+            ~ pulse_source_systems().keys() | join(', ')) }}
+    {%- endif -%}
+    {{ return(system) }}
+{% endmacro %}
+
+{#- The native tables the current source system builds from its own tables. -#}
+{% macro pulse_provided_tables() %}
+    {{ return(pulse_source_systems()[pulse_source_system()]) }}
+{% endmacro %}
+
+{#- Is this raw table read (landed) under the current source system? A table of a source
+    system's own source (contract key source_system) only under that system; a native table
+    unless the system provides it. -#}
+{% macro pulse_is_read(table_name, spec) %}
+    {%- set owner = spec['contract'].get('source_system') -%}
+    {%- if owner -%}
+        {{ return(owner == pulse_source_system()) }}
+    {%- endif -%}
+    {{ return(table_name not in pulse_provided_tables()) }}
+{% endmacro %}
+
+{#- The relation whose rows a base_ model checks: the raw table, or the raw_<system>__<table>
+    model that builds it from the source system's tables. -#}
+{% macro pulse_raw_relation(source_name, table_name) %}
+    {%- if table_name in pulse_provided_tables() -%}
+        {{ return(ref('raw_' ~ pulse_source_system() ~ '__' ~ table_name)) }}
+    {%- endif -%}
+    {{ return(source(source_name, table_name)) }}
+{% endmacro %}
+
+{#- The unparseable lines of a raw table (landing): its own, or those of the source
+    system's tables it is built from. -#}
+{% macro pulse_unparseable_relation(source_name, table_name) %}
+    {%- set provided = pulse_provided_tables() -%}
+    {%- if table_name in provided -%}
+        {%- set parts = [] -%}
+        {%- for system_table in provided[table_name] -%}
+            {%- do parts.append('select * from ' ~ source(pulse_source_system(), system_table ~ '__unparseable')) -%}
+        {%- endfor -%}
+        {{ return('(' ~ parts | join(' union all ') ~ ') as unparseable_lines_of_' ~ table_name) }}
+    {%- endif -%}
+    {{ return(source(source_name, table_name ~ '__unparseable')) }}
+{% endmacro %}
+
+
+{#- The latest non-empty value of `value` in a group: by the order expressions, each
+    descending (nulls last). For the traits of Segment's identifies and groups, where a call
+    without a trait does not clear it. -#}
+{% macro pulse_latest_value(value, order_by) -%}
+    {{ return(adapter.dispatch('pulse_latest_value', 'customer_pulse')(value, order_by)) }}
+{%- endmacro %}
+
+{% macro default__pulse_latest_value(value, order_by) -%}
+    (array_agg({{ value }} order by
+        {%- for expr in order_by %} {{ expr }} desc nulls last{{ ',' if not loop.last }}{% endfor %})
+        filter (where {{ value }} is not null))[1]
+{%- endmacro %}
+
+{% macro spark__pulse_latest_value(value, order_by) -%}
+    max_by({{ value }}, struct({{ order_by | join(', ') }})) filter (where {{ value }} is not null)
+{%- endmacro %}
