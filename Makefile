@@ -107,9 +107,11 @@ lint: install $(TEST_RAW)/_manifest.json
 		$(DBT) --quiet seed --select health_components --target-path $(TEST_DIR)/lint-target
 	cd $(ROOT) && PULSE_RAW_PATH=$(TEST_RAW) PULSE_DB_PATH=$(TEST_DIR)/lint.duckdb \
 		$(BIN)/sqlfluff lint --processes 2 models tests macros analyses
-	@# the Segment models are enabled only under var source_system: segment
-	cd $(ROOT) && PULSE_RAW_PATH=$(TEST_RAW) PULSE_DB_PATH=$(TEST_DIR)/lint.duckdb \
-		$(BIN)/sqlfluff lint --config .sqlfluff-segment models/staging/segment
+	@# a source system's models are enabled only under its var source_system
+	for system in segment pendo; do \
+		cd $(ROOT) && PULSE_RAW_PATH=$(TEST_RAW) PULSE_DB_PATH=$(TEST_DIR)/lint.duckdb \
+			$(BIN)/sqlfluff lint --config .sqlfluff-$$system models/staging/$$system || exit 1; \
+	done
 
 # new test data: the test database is built again from scratch (--full-refresh in test-dbt)
 $(TEST_RAW)/_manifest.json: $(VENV)/.installed $(wildcard $(ROOT)/scripts/pulse/generate.py $(ROOT)/scripts/pulse/generator/*.py \

@@ -83,7 +83,7 @@
     ).rows -%}
         {% do log("Customer Pulse: " ~ row[1] ~ " was not landed completely; landing it again", info=true) %}
         {% do run_query(
-            'delete from ' ~ schema ~ '.' ~ row[0] ~ ' where _source_file = ' ~ pulse_quote(row[1]) ~ '; '
+            'delete from ' ~ schema ~ '."' ~ row[0] ~ '" where _source_file = ' ~ pulse_quote(row[1]) ~ '; '
             ~ 'delete from ' ~ schema ~ '.' ~ row[0] ~ '__unparseable where _source_file = ' ~ pulse_quote(row[1]) ~ '; '
             ~ 'delete from ' ~ log_table ~ ' where table_name = ' ~ pulse_quote(row[0])
             ~ ' and source_file = ' ~ pulse_quote(row[1]) ~ " and status = 'landing'"
@@ -182,7 +182,7 @@
             {% do land_raw_files_of_table(table_name, spec, to_land, schema, load_id, log_table, raw_dir) %}
         {%- endif -%}
         {%- if spec['contract'].get('must_have_rows') -%}
-            {%- set rows = run_query('select count(*) from ' ~ schema ~ '.' ~ table_name).rows[0][0] -%}
+            {%- set rows = run_query('select count(*) from ' ~ schema ~ '."' ~ table_name ~ '"').rows[0][0] -%}
             {%- if rows == 0 -%}
                 {{ pulse_fail(
                     "raw table '" ~ table_name ~ "' has no rows (" ~ listed | join(', ')
@@ -194,10 +194,10 @@
 
 
 {#- raw.<table> (contract columns as text + _source_file, _source_row, _load_id) and its
-    raw.<table>__unparseable, empty. -#}
+    raw.<table>__unparseable, empty. The table's name is quoted: Pendo has a table `group`. -#}
 {% macro pulse_create_raw_tables(table_name, spec, schema) %}
     {% do run_query(
-        'create or replace table ' ~ schema ~ '.' ~ table_name ~ ' ('
+        'create or replace table ' ~ schema ~ '."' ~ table_name ~ '" ('
         ~ spec['columns'] | join(' varchar, ') ~ ' varchar, _source_file varchar, _source_row bigint, _load_id bigint); '
         ~ 'create or replace table ' ~ schema ~ '.' ~ table_name ~ '__unparseable ('
         ~ '_source_file varchar, _line_number bigint, error_type varchar, error_message varchar, '
@@ -290,7 +290,7 @@
             ~ "); columns found: " ~ names.keys() | join(', ')) }}
     {%- endfor -%}
     {%- set landing -%}
-        insert into {{ schema }}.{{ table_name }}
+        insert into {{ schema }}."{{ table_name }}"
         select
             {%- for column in spec['columns'] %}
             {% if column in names -%}
@@ -339,7 +339,7 @@
     {%- endif -%}
     {% do run_query(
         'update ' ~ log_table ~ " as log set status = 'landed', "
-        ~ 'rows_loaded = coalesce((select count(*) from ' ~ schema ~ '.' ~ table_name ~ ' as r where r._load_id = '
+        ~ 'rows_loaded = coalesce((select count(*) from ' ~ schema ~ '."' ~ table_name ~ '" as r where r._load_id = '
         ~ load_id ~ ' and r._source_file = log.source_file), 0), '
         ~ 'lines_unparseable = coalesce((select count(*) from ' ~ schema ~ '.' ~ table_name ~ '__unparseable as u '
         ~ 'where u._load_id = ' ~ load_id ~ ' and u._source_file = log.source_file), 0) '

@@ -88,6 +88,7 @@
     rebuild (or refuse) the incremental models built under the old contract. -#}
 {% macro pulse_raw_contract_version() %}
     {#- 3: the optional table subscriptions and the column features.product;
-        4: the column features.track_event -#}
+        4: the columns features.track_event, events.num_events and events.num_minutes, and
+        the event type activity -#}
     {{ return('4') }}
 {% endmacro %}

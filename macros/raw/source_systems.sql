@@ -11,6 +11,10 @@
       _load_id of the Segment row they come from), and the native base_ models parse, check
       and quarantine those rows exactly as they would a native file. Every other table
       (features, NPS, polls, tickets, CRM) stays native.
+    - pendo: likewise raw_pendo__<table> builds accounts, visitors, features, events (hourly
+      aggregates: num_events, num_minutes), nps_responses and poll_responses from the tables
+      Fivetran's Pendo connector writes; tickets, CRM activities, renewals and subscriptions
+      stay native. A re-synced aggregate replaces the row it updates (latest delivery wins).
 -#}
 
 {#- Per source system: the native raw tables it provides, each with the raw tables of the
@@ -23,6 +27,14 @@
             'visitors': ['identifies'],
             'events': ['tracks', 'pages', 'guide_seen', 'guide_dismissed'],
         },
+        'pendo': {
+            'accounts': ['account_history'],
+            'visitors': ['visitor_history', 'visitor_account_history'],
+            'features': ['feature_history', 'group'],
+            'events': ['event', 'feature_event', 'page_event', 'guide_event', 'page_history'],
+            'nps_responses': ['poll_event'],
+            'poll_responses': ['poll'],
+        },
     }) }}
 {% endmacro %}
 
@@ -33,6 +45,12 @@
             ~ pulse_source_systems().keys() | join(', ')) }}
     {%- endif -%}
     {{ return(system) }}
+{% endmacro %}
+
+{#- Which delivery of an event_id stg_product__events keeps: the earliest (a re-delivery of
+    the same event), or for Pendo the latest (a re-synced aggregate row counts more). -#}
+{% macro pulse_keeps_latest_delivery() %}
+    {{ return(pulse_source_system() == 'pendo') }}
 {% endmacro %}
 
 {#- The native tables the current source system builds from its own tables. -#}
@@ -90,4 +108,51 @@
 
 {% macro spark__pulse_latest_value(value, order_by) -%}
     max_by({{ value }}, struct({{ order_by | join(', ') }})) filter (where {{ value }} is not null)
+{%- endmacro %}
+
+
+{#- A stable key for a source row that has no id of its own (Pendo's aggregates, answers
+    with an empty event_id): md5 of the literal parts[0] (the table) and the trimmed text of
+    the columns parts[1:] (of relation_alias when given; `timestamp` as its parsed instant). -#}
+{% macro pulse_row_key(parts, relation_alias=none) -%}
+    md5(concat_ws('|', {{ pulse_quote(parts[0]) }}
+    {%- for column in parts[1:] -%}
+        {%- set text = pulse_clean_text((relation_alias ~ '.' if relation_alias else '') ~ column) -%}
+        {%- if column == 'timestamp' -%}
+            {#- one instant, one key, however the text writes it -#}
+            , coalesce(cast({{ pulse_parse_timestamp(text) }} as {{ pulse_type('varchar') }}), {{ text }}, '')
+        {%- else -%}
+            , coalesce({{ text }}, '')
+        {%- endif -%}
+    {%- endfor -%}
+    ))
+{%- endmacro %}
+
+
+{#- The rank of a row among the versions of its id in a history table (1 = the latest): by
+    the timestamp columns, each descending (nulls last), then the latest landed (load, file,
+    row). -#}
+{% macro pulse_version_rank(id_column, timestamp_columns) -%}
+    row_number() over (
+        partition by {{ pulse_clean_text(id_column) }}
+        order by
+            {%- for column in timestamp_columns %}
+                {{ pulse_parse_timestamp(pulse_clean_text(column)) }} desc nulls last,
+            {%- endfor %}
+            _load_id desc,
+            _source_file desc,
+            _source_row desc
+    )
+{%- endmacro %}
+
+
+{#- The id of a Pendo poll answer (poll_event row of `alias`): event_id, else _fivetran_id,
+    else a hash of its key (the seeds Fivetran publishes have both empty). -#}
+{% macro pulse_pendo_answer_id(alias) -%}
+    coalesce(
+        {{ pulse_clean_text(alias ~ '.event_id') }},
+        {{ pulse_clean_text(alias ~ '._fivetran_id') }},
+        {{ pulse_row_key(['poll_event', 'visitor_id', 'account_id', 'timestamp', 'app_id', 'server_name',
+            'remote_ip', 'user_agent', 'poll_id', 'guide_id'], alias) }}
+    )
 {%- endmacro %}

@@ -32,7 +32,12 @@ from pulse.progress import Progress
 END = date(2026, 3, 31)
 
 # the raw contract, read from the sources YAML (the data dbt reads), not from the generator
-CONTRACT: dict[str, list[str]] = {t.name: list(t.columns) for t in contract.load().values()}
+# the optional columns of an aggregated events row: a sample of single events leaves them out
+NOT_WRITTEN = {"events": ("num_events", "num_minutes")}
+CONTRACT: dict[str, list[str]] = {
+    t.name: [c for c in t.columns if c not in NOT_WRITTEN.get(t.name, ())]
+    for t in contract.load().values()
+}
 
 # How each table is checked: required columns, timestamps, dates, numbers, references.
 RULES: dict[str, dict[str, Any]] = {

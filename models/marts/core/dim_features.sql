@@ -25,7 +25,7 @@ all_features as (
     select
         feature_id,
         feature_name,
-        product_area,
+        coalesce(product_area, 'unknown') as product_area,
         is_core_event,
         product,
         true as is_in_catalogue

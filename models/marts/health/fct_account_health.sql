@@ -88,12 +88,12 @@ final as (
         health_daily.depth_pct,
         health_daily.frequency,
         health_daily.account_nps,
-        health_daily.count_open_tickets,
+        coalesce(health_daily.count_open_tickets, 0) as count_open_tickets,
         health_daily.weighted_open_tickets_per_10_seats,
         health_daily.last_csm_activity_date,
         health_daily.days_since_csm_activity,
         health_daily.interaction_sentiment,
-        health_daily.count_negative_csm_activities,
+        coalesce(health_daily.count_negative_csm_activities, 0) as count_negative_csm_activities,
         health_daily.sponsor_engagement,
         -- then the metric of any component added to the seed, and every component's columns
         {% set added = pulse_health_added_metrics('health_daily', signal_columns) -%}

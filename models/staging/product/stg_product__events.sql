@@ -1,5 +1,7 @@
 {#-
-    One row per event_id: its earliest delivery (README "Your own data"), across files and runs.
+    One row per event_id: its earliest delivery (README "Your own data"), across files and runs
+    (with var source_system pendo its latest: a re-synced aggregate row replaces the row it
+    updates, pulse_keeps_latest_delivery).
     Incremental: each run ranks the accepted deliveries landed since the last run together
     with the staged row of the same event_id, and replaces a staged row only when a new
     delivery has an earlier received_at (ties: occurred_at, then the payload; an exact tie
@@ -18,7 +20,7 @@
 
 {% set delivery_columns = [
     'event_id', 'visitor_id', 'account_id', 'event_type', 'source_event_type', 'event_name',
-    'feature_id', 'properties', 'occurred_at', 'received_at', '_payload_fingerprint',
+    'feature_id', 'properties', 'num_events', 'num_minutes', 'occurred_at', 'received_at', '_payload_fingerprint',
     '_source_file', '_source_row', '_load_id',
 ] %}
 
@@ -101,7 +103,8 @@ ranked as (
         row_number() over (
             partition by event_id
             order by
-                received_at asc, occurred_at asc, _payload_fingerprint asc, is_staged desc,
+                received_at {{ 'desc' if pulse_keeps_latest_delivery() else 'asc' }}, occurred_at asc,
+                _payload_fingerprint asc, is_staged desc,
                 _source_file asc, _source_row asc
         ) as delivery_rank,
         {%- if is_incremental() %}
@@ -147,6 +150,8 @@ final as (
         event_name,
         feature_id,
         properties,
+        coalesce(num_events, 1) as num_events,
+        num_minutes,
         occurred_at,
         received_at,
         case when staged_occurred_at <> occurred_at then staged_occurred_at end as _replaced_occurred_at,

@@ -168,6 +168,8 @@ final as (
         end as event_name,
         typed.feature_id,
         cast(null as {{ pulse_type('varchar') }}) as properties,
+        cast(null as {{ pulse_type('varchar') }}) as num_events,
+        cast(null as {{ pulse_type('varchar') }}) as num_minutes,
         typed._source_file,
         typed._source_row,
         typed._load_id

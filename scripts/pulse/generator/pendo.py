@@ -12,7 +12,8 @@ statement per table, into the tables of SPEC section 7 with Fivetran's column na
   latest version per id must be taken; visitor_account_history links each visitor to its
   account.
 - feature_history (is_core_event as true / false; group_id names the product area in
-  `group`), page_history (one page per page name), guide_history (one guide per guide id).
+  `group`; app_id is the feature's product, as a Pendo app is a product), page_history (one
+  page per page name), guide_history (one guide per guide id).
 - event: the activity events (page views, feature clicks, tracks) aggregated per visitor x
   account x UTC hour: num_events, and num_minutes = the distinct clock minutes with activity;
   feature_event / page_event: the feature clicks / page views per feature / page and hour,
@@ -20,7 +21,8 @@ statement per table, into the tables of SPEC section 7 with Fivetran's column na
 - guide_event: one row per guide seen / dismissed (type guideSeen / guideDismissed).
 - poll / poll_event: the NPS answers as responses to the poll `nps_rating` (attribute_type
   NPSRating), their comments as responses to its follow-up poll `nps_comment` one second
-  later, and the poll answers to their polls.
+  later, and the poll answers to their polls; event_id is the native response_id (the
+  comment's: response_id + `_comment`).
 
 Pendo has no counterpart for the native track events outside `event` (no track table in
 SPEC section 7), for the event types form_submit / custom / identify, nor for tickets, CSM
@@ -165,7 +167,7 @@ def statements() -> dict[str, str]:
                 feature_id as id,
                 {_ts(synced)} as last_updated_at,
                 {_ts(synced)} as _fivetran_synced,
-                {APP_ID},
+                product as app_id,
                 'grp_' || product_area as group_id,
                 feature_name as name,
                 case
@@ -262,19 +264,20 @@ def statements() -> dict[str, str]:
                 account_id, 'guide_nps_prompt' as guide_id, 'nps_rating' as poll_id,
                 {_ts("responded_at")} as timestamp, visitor_id,
                 {_ts("responded_at")} as _fivetran_synced,
-                score as poll_response, 'ui:web:pollResponse' as type, '' as event_id
+                score as poll_response, 'ui:web:pollResponse' as type, response_id as event_id
             from nps
             union all
             select
                 account_id, 'guide_nps_prompt', 'nps_comment',
                 {_ts("responded_at + interval 1 second")}, visitor_id,
-                {_ts("responded_at + interval 1 second")}, comment, 'ui:web:pollResponse', ''
+                {_ts("responded_at + interval 1 second")}, comment, 'ui:web:pollResponse',
+                response_id || '_comment'
             from nps
             where comment is not null
             union all
             select
                 account_id, 'guide_poll_' || poll_id, poll_id, {_ts("responded_at")},
-                visitor_id, {_ts("responded_at")}, response, 'ui:web:pollResponse', ''
+                visitor_id, {_ts("responded_at")}, response, 'ui:web:pollResponse', response_id
             from polls
             order by timestamp, visitor_id, poll_id
         """,
@@ -315,7 +318,7 @@ def setup(con: duckdb.DuckDBPyConnection, native: Path) -> None:
         f"""
         create table nps as
         select
-            visitor_id, account_id, score, comment,
+            response_id, visitor_id, account_id, score, comment,
             {_utc("responded_at")} as responded_at
         from {native_table(native, "nps_responses")}
         """
