@@ -2,7 +2,8 @@
     Pendo's poll answers (poll_event), one row per row, each with its part:
     - nps_rating: an answer to an NPS poll (stg_pendo__polls.is_nps_poll);
     - nps_comment: the comment of one rating: an answer to that NPS poll's follow-up poll by
-      the same visitor in the same guide, at or after the rating and within a day, given to
+      the same visitor in the same guide, at or after the rating and within var
+      pendo_nps_comment_max_days (1) days, given to
       the latest such rating before it, and the first such answer of that rating
       (rating_response_id names it);
     - poll: every other answer, including a follow-up answer that is no rating's comment (so
@@ -76,7 +77,7 @@ follow_up_ratings as (
             and follow_ups.visitor_key = ratings.visitor_key
             and follow_ups.guide_key = ratings.guide_key
             and follow_ups.answered_at >= ratings.answered_at
-            and follow_ups.answered_at <= {{ dbt.dateadd('day', 1, 'ratings.answered_at') }}
+            and follow_ups.answered_at <= {{ dbt.dateadd('day', var('pendo_nps_comment_max_days'), 'ratings.answered_at') }}
 
 ),
 
