@@ -77,7 +77,8 @@ follow_up_ratings as (
             and follow_ups.visitor_key = ratings.visitor_key
             and follow_ups.guide_key = ratings.guide_key
             and follow_ups.answered_at >= ratings.answered_at
-            and follow_ups.answered_at <= {{ dbt.dateadd('day', var('pendo_nps_comment_max_days'), 'ratings.answered_at') }}
+            and follow_ups.answered_at
+            <= {{ dbt.dateadd('day', var('pendo_nps_comment_max_days'), 'ratings.answered_at') }}
 
 ),
 
