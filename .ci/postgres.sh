@@ -2,8 +2,9 @@
 # make test-postgres: the same dbt project on a throwaway PostgreSQL 15 cluster on 127.0.0.1.
 # Installs PostgreSQL from Debian when missing, starts a private cluster in a temporary
 # folder, loads the raw files (pulse load), runs `dbt build --target postgres` (then the unit
-# tests, an incremental run, and validate / export / report on the same warehouse), and always
-# stops and removes the cluster.
+# tests, an incremental run, and validate / export / report on the same warehouse); then builds
+# the Pendo and Segment sources from typed tables in schemas of their own (var source_schema)
+# and compares every mart with DuckDB; and always stops and removes the cluster.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -65,3 +66,28 @@ if calibrated="$("$BIN/pulse" calibrate 2>&1)"; then
 fi
 grep -q "^pulse calibrate: too few renewal decisions to learn from: 0 trainable" <<<"$calibrated" \
     || { echo "postgres.sh: unexpected pulse calibrate output: $calibrated" >&2; exit 1; }
+
+# Pendo and Segment read in place (README "Bring your Pendo or Segment data"): the generated
+# scenario written into a schema as each source's own loader writes it (typed columns, no
+# bookkeeping columns: .ci/as_source_schema.py), the other tables (tickets, CRM, ...) loaded
+# by pulse load, and every mart compared row for row with a DuckDB build of the same tables.
+for system in pendo segment; do
+    echo "test-postgres: source_system $system, its tables read in place from schema $system"
+    SOURCE_RAW="$WORK/raw-$system"
+    SOURCE_VARS="{source_system: $system, source_schema: $system}"
+    "$BIN/pulse" generate --format "$system" --accounts 12 --days 60 --seed 11 --out "$SOURCE_RAW" --quiet
+    REFERENCE_DB="$WORK/reference-$system.duckdb"
+    "$BIN/python" "$ROOT/.ci/as_source_schema.py" "$SOURCE_RAW" --system "$system" --schema "$system" \
+        --duckdb "$REFERENCE_DB"
+    PULSE_TARGET=duckdb PULSE_DB_PATH="$REFERENCE_DB" PULSE_RAW_PATH="$SOURCE_RAW" \
+        "$BIN/dbt" build --target duckdb --vars "$SOURCE_VARS" --exclude-resource-type unit_test --quiet
+    export PGDATABASE="pulse_$system" PULSE_RAW_PATH="$SOURCE_RAW"
+    "$PGBIN/createdb" "$PGDATABASE"
+    "$BIN/python" "$ROOT/.ci/as_source_schema.py" "$SOURCE_RAW" --system "$system" --schema "$system" --postgres
+    "$BIN/pulse" load --target postgres --raw-path "$SOURCE_RAW" --vars "$SOURCE_VARS" \
+        --landing-db "$WORK/landing-$system.duckdb"
+    "$BIN/dbt" build --target postgres --vars "$SOURCE_VARS" --exclude-resource-type unit_test
+    "$BIN/dbt" build --target postgres --vars "$SOURCE_VARS" --select "config.materialized:incremental+" \
+        --exclude-resource-type unit_test
+    "$BIN/python" -m pulse.compare --duckdb "$REFERENCE_DB" --postgres
+done

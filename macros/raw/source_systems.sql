@@ -44,6 +44,10 @@
         {{ pulse_fail("var source_system is '" ~ system ~ "'; it must be one of "
             ~ pulse_source_systems().keys() | join(', ')) }}
     {%- endif -%}
+    {%- if system == 'native' and var('source_schema', '') -%}
+        {{ pulse_fail("var source_schema is '" ~ var('source_schema') ~ "', but source_system is native; "
+            ~ "source_schema names the schema of Pendo's or Segment's own tables") }}
+    {%- endif -%}
     {{ return(system) }}
 {% endmacro %}
 
@@ -64,7 +68,8 @@
 {% macro pulse_is_read(table_name, spec) %}
     {%- set owner = spec['contract'].get('source_system') -%}
     {%- if owner -%}
-        {{ return(owner == pulse_source_system()) }}
+        {#- with var source_schema they are read in place (pulse_source_rows), not landed -#}
+        {{ return(owner == pulse_source_system() and not var('source_schema', '')) }}
     {%- endif -%}
     {{ return(table_name not in pulse_provided_tables()) }}
 {% endmacro %}
@@ -82,7 +87,16 @@
     system's tables it is built from. -#}
 {% macro pulse_unparseable_relation(source_name, table_name) %}
     {%- set provided = pulse_provided_tables() -%}
-    {%- if table_name in provided -%}
+    {%- if table_name in provided and var('source_schema', '') -%}
+        {#- tables written by the source's own loader are typed: no line is unparseable -#}
+        {{ return('(select cast(null as ' ~ pulse_type('varchar') ~ ') as _source_file, '
+            ~ 'cast(null as ' ~ pulse_type('bigint') ~ ') as _line_number, '
+            ~ 'cast(null as ' ~ pulse_type('varchar') ~ ') as error_type, '
+            ~ 'cast(null as ' ~ pulse_type('varchar') ~ ') as error_message, '
+            ~ 'cast(null as ' ~ pulse_type('varchar') ~ ') as raw_line, '
+            ~ 'cast(null as ' ~ pulse_type('bigint') ~ ') as _load_id where 1 = 0) as unparseable_lines_of_'
+            ~ table_name) }}
+    {%- elif table_name in provided -%}
         {%- set parts = [] -%}
         {%- for system_table in provided[table_name] -%}
             {%- do parts.append('select * from ' ~ source(pulse_source_system(), system_table ~ '__unparseable')) -%}
@@ -91,6 +105,88 @@
     {%- endif -%}
     {{ return(source(source_name, table_name ~ '__unparseable')) }}
 {% endmacro %}
+
+
+{#- The rows of a source system's own table (`source(source_name, table_name)`) as its
+    raw_<system>__ models read them: every raw contract column as text, with _source_file,
+    _source_row and _load_id.
+    - var source_schema empty: the table landed from the files of PULSE_RAW_PATH (DuckDB) or
+      loaded by `pulse load` (PostgreSQL), which already has that shape.
+    - var source_schema set: the table as the source's own loader writes it into that schema
+      (Fivetran's Pendo connector, Segment's warehouse sync): typed columns, no bookkeeping.
+      Each contract column is cast to text (a column the table lacks, such as an unused
+      agent_* field, reads as null); _source_file is '<schema>.<table>'; _source_row a stable
+      number hashed from the row's contract columns (its key may be empty, as Pendo's
+      event_id); _load_id the sync time in epoch seconds
+      (Fivetran's _fivetran_synced, else Segment's uuid_ts, else received_at; else 0), so a re-synced row is the latest
+      delivery and the incremental models take rows synced after the last run. An optional
+      table the schema lacks is empty; a required one stops the run with one line. -#}
+{% macro pulse_source_rows(source_name, table_name) %}
+    {%- set relation = source(source_name, table_name) -%}
+    {%- if not var('source_schema', '') or not execute -%}
+        {{ return(relation) }}
+    {%- endif -%}
+    {%- set spec = pulse_raw_contract()[table_name] -%}
+    {%- set found = adapter.get_relation(database=relation.database, schema=relation.schema, identifier=relation.identifier) -%}
+    {%- set have = {} -%}
+    {%- if found is not none -%}
+        {%- for column in adapter.get_columns_in_relation(found) -%}
+            {%- do have.update({column.name | lower: column.name}) -%}
+        {%- endfor -%}
+    {%- elif not spec['contract'].get('optional') -%}
+        {{ pulse_fail("table " ~ relation.schema ~ "." ~ table_name ~ " not found: var source_system is "
+            ~ source_name ~ " and var source_schema is '" ~ relation.schema ~ "', which must hold the tables "
+            ~ "its loader writes (README \"Bring your Pendo or Segment data\")") }}
+    {%- endif -%}
+    {%- set synced = (['_fivetran_synced', 'uuid_ts', 'received_at'] | select('in', have) | list + [none])[0] -%}
+    {%- set typed -%}
+        select
+            {%- for column in spec['columns'] %}
+            {% if column in have -%}
+                cast({{ adapter.quote(have[column]) }} as {{ pulse_type('varchar') }})
+            {%- else -%}
+                cast(null as {{ pulse_type('varchar') }})
+            {%- endif %} as {{ adapter.quote(column) }},
+            {%- endfor %}
+            {% if synced -%}
+                cast(coalesce({{ dbt.datediff("cast('1970-01-01' as timestamp)",
+                    pulse_parse_timestamp('cast(' ~ adapter.quote(have[synced]) ~ ' as ' ~ pulse_type('varchar') ~ ')'),
+                    'second') }}, 0) as {{ pulse_type('bigint') }})
+            {%- else -%}
+                cast(0 as {{ pulse_type('bigint') }})
+            {%- endif %} as _load_id
+        {% if found is not none -%}
+        from {{ found }}
+        {%- else -%}
+        where 1 = 0
+        {%- endif %}
+    {%- endset -%}
+    {%- set rows -%}
+        (select
+            typed.*,
+            {{ pulse_quote(relation.schema ~ '.' ~ table_name) }} as _source_file,
+            {{ pulse_hash_bigint(pulse_row_key([table_name] + spec['columns'], 'typed')) }} as _source_row
+        from ({{ typed }}) as typed) as {{ source_name }}_{{ table_name }}
+    {%- endset -%}
+    {{ return(rows) }}
+{% endmacro %}
+
+{#- A bigint from the first 60 bits of an md5 hex digest (non-negative). -#}
+{% macro pulse_hash_bigint(md5_expr) -%}
+    {{ return(adapter.dispatch('pulse_hash_bigint', 'customer_pulse')(md5_expr)) }}
+{%- endmacro %}
+
+{% macro default__pulse_hash_bigint(md5_expr) -%}
+    cast(('0x' || substr({{ md5_expr }}, 1, 15)) as bigint)
+{%- endmacro %}
+
+{% macro postgres__pulse_hash_bigint(md5_expr) -%}
+    ('x' || substr({{ md5_expr }}, 1, 15))::bit(60)::bigint
+{%- endmacro %}
+
+{% macro spark__pulse_hash_bigint(md5_expr) -%}
+    cast(conv(substr({{ md5_expr }}, 1, 15), 16, 10) as bigint)
+{%- endmacro %}
 
 
 {#- The latest non-empty value of `value` in a group: by the order expressions, each

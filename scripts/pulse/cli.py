@@ -75,7 +75,12 @@ def _cmd_load(args: argparse.Namespace) -> int:
     raw = paths.resolve(args.raw_path) if args.raw_path else paths.raw_path()
     landing = paths.resolve(args.landing_db) if args.landing_db else None
     counts = load_postgres(
-        raw, schema=args.schema, dsn=args.dsn, landing=landing, full_refresh=args.full_refresh
+        raw,
+        schema=args.schema,
+        dsn=args.dsn,
+        landing=landing,
+        full_refresh=args.full_refresh,
+        dbt_vars=args.vars,
     )
     for table, rows in counts.items():
         print(f"{args.schema}.{table}: {rows:,} rows")
@@ -242,6 +247,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     load.add_argument(
         "--full-refresh", action="store_true", help="land every raw file again from scratch"
+    )
+    load.add_argument(
+        "--vars",
+        default=None,
+        help="the dbt --vars the build will use, a YAML mapping: '{source_system: pendo}' "
+        "decides which raw tables are read",
     )
     load.set_defaults(func=_cmd_load)
 

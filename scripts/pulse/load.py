@@ -15,10 +15,12 @@ events file stops the load with one line (rebuild with `--full-refresh` here, th
 
 from __future__ import annotations
 
+import json
 import tempfile
 from pathlib import Path
 
 import duckdb
+import yaml
 
 from pulse import paths
 from pulse.dbt import run_dbt
@@ -27,14 +29,20 @@ from pulse.errors import PulseError
 _PG_TYPES = {"VARCHAR": "text", "BIGINT": "bigint", "UBIGINT": "bigint", "INTEGER": "integer"}
 
 
-def land_to_duckdb(raw_dir: Path, db_file: Path, full_refresh: bool = False) -> None:
-    """Land the new raw files of raw_dir into db_file's `raw` schema with the dbt macro."""
+def land_to_duckdb(
+    raw_dir: Path, db_file: Path, full_refresh: bool = False, dbt_vars: str | None = None
+) -> None:
+    """Land the new raw files of raw_dir into db_file's `raw` schema with the dbt macro
+    (dbt_vars: the build's --vars, e.g. its source_system, which decide the tables read)."""
     if not raw_dir.is_dir():
         raise PulseError(f"raw folder not found: {raw_dir}")
     db_file.parent.mkdir(parents=True, exist_ok=True)
     args = ["run-operation", "land_raw_files", "--target", "duckdb", "--quiet"]
+    given = _parse_vars(dbt_vars)
     if full_refresh:
-        args += ["--vars", "{reload_raw: true}"]
+        given["reload_raw"] = True
+    if given:
+        args += ["--vars", json.dumps(given)]
     run_dbt(
         args,
         env={
@@ -44,6 +52,21 @@ def land_to_duckdb(raw_dir: Path, db_file: Path, full_refresh: bool = False) -> 
         },
         quiet=True,
     )
+
+
+def _parse_vars(dbt_vars: str | None) -> dict:
+    """The --vars text as a mapping (YAML, as dbt reads it); one line when it is none."""
+    if not dbt_vars:
+        return {}
+    try:
+        given = yaml.safe_load(dbt_vars)
+    except yaml.YAMLError as exc:
+        raise PulseError(f"--vars is not YAML: {str(exc).splitlines()[0]}") from None
+    if not isinstance(given, dict):
+        raise PulseError(
+            f"--vars must be a YAML mapping such as '{{source_system: pendo}}', not {dbt_vars!r}"
+        )
+    return dict(given)
 
 
 def landing_db() -> Path:
@@ -56,6 +79,7 @@ def load_postgres(
     dsn: str = "",
     landing: Path | None = None,
     full_refresh: bool = False,
+    dbt_vars: str | None = None,
 ) -> dict[str, int]:
     """Load every raw table of raw_dir into `schema` on PostgreSQL (libpq PG* variables or dsn).
 
@@ -65,7 +89,7 @@ def load_postgres(
 
     with tempfile.TemporaryDirectory(prefix="pulse-load-") as tmp:
         scratch = landing or landing_db()
-        land_to_duckdb(raw_dir, scratch, full_refresh)
+        land_to_duckdb(raw_dir, scratch, full_refresh, dbt_vars)
         con = duckdb.connect(str(scratch), read_only=True)
         try:
             tables = [

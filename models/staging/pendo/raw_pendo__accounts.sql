@@ -16,7 +16,7 @@ with
 
 account_history as (
 
-    select * from {{ source('pendo', 'account_history') }}
+    select * from {{ pulse_source_rows('pendo', 'account_history') }}
 
 ),
 

@@ -26,31 +26,31 @@ with
 
 activity as (
 
-    select * from {{ source('pendo', 'event') }}
+    select * from {{ pulse_source_rows('pendo', 'event') }}
 
 ),
 
 feature_events as (
 
-    select * from {{ source('pendo', 'feature_event') }}
+    select * from {{ pulse_source_rows('pendo', 'feature_event') }}
 
 ),
 
 page_events as (
 
-    select * from {{ source('pendo', 'page_event') }}
+    select * from {{ pulse_source_rows('pendo', 'page_event') }}
 
 ),
 
 guide_events as (
 
-    select * from {{ source('pendo', 'guide_event') }}
+    select * from {{ pulse_source_rows('pendo', 'guide_event') }}
 
 ),
 
 page_history as (
 
-    select * from {{ source('pendo', 'page_history') }}
+    select * from {{ pulse_source_rows('pendo', 'page_history') }}
 
 ),
 

@@ -10,13 +10,13 @@ with
 
 feature_history as (
 
-    select * from {{ source('pendo', 'feature_history') }}
+    select * from {{ pulse_source_rows('pendo', 'feature_history') }}
 
 ),
 
 feature_groups as (
 
-    select * from {{ source('pendo', 'group') }}
+    select * from {{ pulse_source_rows('pendo', 'group') }}
 
 ),
 

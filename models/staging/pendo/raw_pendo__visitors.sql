@@ -15,13 +15,13 @@ with
 
 visitor_history as (
 
-    select * from {{ source('pendo', 'visitor_history') }}
+    select * from {{ pulse_source_rows('pendo', 'visitor_history') }}
 
 ),
 
 visitor_account_history as (
 
-    select * from {{ source('pendo', 'visitor_account_history') }}
+    select * from {{ pulse_source_rows('pendo', 'visitor_account_history') }}
 
 ),
 

@@ -16,7 +16,7 @@ with
 
 poll_events as (
 
-    select * from {{ source('pendo', 'poll_event') }}
+    select * from {{ pulse_source_rows('pendo', 'poll_event') }}
 
 ),
 

@@ -8,7 +8,7 @@ with
 
 polls as (
 
-    select * from {{ source('pendo', 'poll') }}
+    select * from {{ pulse_source_rows('pendo', 'poll') }}
 
 ),
 

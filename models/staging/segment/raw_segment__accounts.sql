@@ -20,7 +20,7 @@ with
 
 groups as (
 
-    select * from {{ source('segment', 'groups') }}
+    select * from {{ pulse_source_rows('segment', 'groups') }}
 
 ),
 

@@ -25,13 +25,13 @@ with
 
 tracks as (
 
-    select * from {{ source('segment', 'tracks') }}
+    select * from {{ pulse_source_rows('segment', 'tracks') }}
 
 ),
 
 pages as (
 
-    select * from {{ source('segment', 'pages') }}
+    select * from {{ pulse_source_rows('segment', 'pages') }}
 
 ),
 
@@ -40,12 +40,12 @@ guide_properties as (
     select
         id,
         guide_id
-    from {{ source('segment', 'guide_seen') }}
+    from {{ pulse_source_rows('segment', 'guide_seen') }}
     union all
     select
         id,
         guide_id
-    from {{ source('segment', 'guide_dismissed') }}
+    from {{ pulse_source_rows('segment', 'guide_dismissed') }}
 
 ),
 

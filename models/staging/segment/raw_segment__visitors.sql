@@ -17,13 +17,13 @@ with
 
 identifies as (
 
-    select * from {{ source('segment', 'identifies') }}
+    select * from {{ pulse_source_rows('segment', 'identifies') }}
 
 ),
 
 groups as (
 
-    select * from {{ source('segment', 'groups') }}
+    select * from {{ pulse_source_rows('segment', 'groups') }}
 
 ),
 

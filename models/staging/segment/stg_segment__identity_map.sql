@@ -7,7 +7,7 @@ with
 
 identifies as (
 
-    select * from {{ source('segment', 'identifies') }}
+    select * from {{ pulse_source_rows('segment', 'identifies') }}
 
 ),
 

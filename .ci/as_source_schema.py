@@ -1,0 +1,132 @@
+"""CI helper: write a Pendo- or Segment-shaped raw folder into a schema as the source's own
+loader would (Fivetran's Pendo connector, Segment's warehouse sync): typed columns, no
+bookkeeping columns, one table per source table. make test-postgres reads such a schema with
+var source_schema.
+
+    python .ci/as_source_schema.py RAW_DIR --system pendo --schema pendo --postgres
+    python .ci/as_source_schema.py RAW_DIR --system pendo --schema pendo --duckdb FILE
+
+Types: the raw contract's data_type (timestamp -> timestamp with time zone, integer ->
+bigint, text -> text); a column outside the contract (Pendo's agent_* fields) gets the
+first of bigint, double, date (plain YYYY-MM-DD only), timestamp with time zone that every
+value casts to, else text. A table with no file in RAW_DIR is not created (an optional
+table the loader never wrote). PostgreSQL is reached through the libpq PG* variables.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+from pathlib import Path
+
+import duckdb
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "scripts"))
+
+from pulse import contract, rawfiles
+
+_CONTRACT_TYPES = {"timestamp": "TIMESTAMPTZ", "integer": "BIGINT", "text": "VARCHAR"}
+_SNIFFED = ("BIGINT", "DOUBLE", "DATE", "TIMESTAMPTZ")
+_PG_TYPES = {
+    "VARCHAR": "text",
+    "BIGINT": "bigint",
+    "DOUBLE": "double precision",
+    "DATE": "date",
+    "TIMESTAMPTZ": "timestamptz",
+}
+
+
+def _q(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _typed_select(con, table: contract.Table, files: list[str]) -> tuple[str, dict[str, str]]:
+    """The select of the typed table over its files, and its column types."""
+    listing = "[" + ", ".join("'" + f.replace("'", "''") + "'" for f in files) + "]"
+    con.execute(
+        f"create or replace temp table landed as select * from read_csv({listing}, header = true, "
+        "all_varchar = true, union_by_name = true)"
+    )
+    names = [row[0] for row in con.execute("describe landed").fetchall()]
+    types: dict[str, str] = {}
+    for name in names:
+        kind = _CONTRACT_TYPES.get(table.types.get(name, ""))
+        if kind is None:
+            kind = "VARCHAR"
+            for candidate in _SNIFFED:
+                value = f"nullif(trim({_q(name)}), '')"
+                if candidate == "DATE":  # a timestamp also casts to a date: only plain dates
+                    plain = "'\\d{4}-\\d{2}-\\d{2}'"
+                    value = f"case when regexp_full_match({value}, {plain}) then {value} end"
+                present, casts = con.execute(
+                    f"select count(nullif(trim({_q(name)}), '')), "
+                    f"count(try_cast({value} as {candidate})) from landed"
+                ).fetchone()
+                if present and present == casts:
+                    kind = candidate
+                    break
+        types[name] = kind
+    select = ", ".join(
+        f"{_q(n)}" if k == "VARCHAR" else f"try_cast(nullif(trim({_q(n)}), '') as {k}) as {_q(n)}"
+        for n, k in types.items()
+    )
+    return f"select {select} from landed", types
+
+
+def write(raw_dir: Path, system: str, schema: str, duckdb_file: Path | None) -> None:
+    con = duckdb.connect()
+    con.execute("set timezone = 'UTC'")
+    pg = None
+    if duckdb_file is None:
+        import psycopg2
+
+        pg = psycopg2.connect("")
+        pg.autocommit = False
+        cur = pg.cursor()
+        cur.execute(f"create schema if not exists {_q(schema)}")
+    else:
+        con.execute(f"attach '{duckdb_file}' as target")
+        con.execute(f"create schema if not exists target.{_q(schema)}")
+    with tempfile.TemporaryDirectory(prefix="pulse-source-schema-") as tmp:
+        for name, table in contract.load(source_system=system).items():
+            try:
+                files = [f["path"] for f in rawfiles.table_files(raw_dir, name)]
+            except rawfiles.RawTableMissing:
+                continue
+            select, types = _typed_select(con, table, files)
+            if pg is None:
+                con.execute(f"create or replace table target.{_q(schema)}.{_q(name)} as {select}")
+            else:
+                ddl = ", ".join(f"{_q(n)} {_PG_TYPES[k]}" for n, k in types.items())
+                cur.execute(f"drop table if exists {_q(schema)}.{_q(name)}")
+                cur.execute(f"create table {_q(schema)}.{_q(name)} ({ddl})")
+                csv_file = Path(tmp) / f"{name}.csv"
+                con.execute(f"copy ({select}) to '{csv_file}' (format csv, header true)")
+                with csv_file.open(encoding="utf-8") as handle:
+                    cur.copy_expert(
+                        f"copy {_q(schema)}.{_q(name)} from stdin with (format csv, header true)",
+                        handle,
+                    )
+            print(f"{schema}.{name}: {len(types)} typed columns", flush=True)
+    if pg is not None:
+        pg.commit()
+        pg.close()
+    con.close()
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("raw_dir", type=Path)
+    parser.add_argument("--system", required=True, choices=["pendo", "segment"])
+    parser.add_argument("--schema", required=True)
+    target = parser.add_mutually_exclusive_group(required=True)
+    target.add_argument("--postgres", action="store_true")
+    target.add_argument("--duckdb", type=Path)
+    args = parser.parse_args()
+    write(args.raw_dir, args.system, args.schema, None if args.postgres else args.duckdb)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
