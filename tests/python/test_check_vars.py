@@ -22,6 +22,15 @@ FAILING = {
     "window_days_text": "{window_days: abc}",
     "timezone_unknown": "{timezone: Mars/Base}",
     "as_of_date_text": "{as_of_date: not-a-date}",
+    "source_system_unknown": "{source_system: hubspot}",
+    "source_schema_with_native": "{source_schema: pendo}",
+}
+# failing cases that need more than the hooks: (dbt args, vars)
+FAILING_RUNS = {
+    "source_schema_missing": (
+        ["run", "--select", "raw_pendo__accounts"],
+        "{source_system: pendo, source_schema: nowhere}",
+    ),
 }
 # the run that must pass the checks: a valid IANA time zone, as_of_date after the data
 FUTURE_VARS = "{as_of_date: 2030-01-01, timezone: Europe/Berlin}"
@@ -43,6 +52,10 @@ def runs(dbt, raw_dir, tmp_path_factory, request) -> dict[str, subprocess.Comple
     for case, cli_vars in FAILING.items():
         (root / case).mkdir()
         args = _isolated([*SEED_ONE, "--vars", cli_vars], root / case)
+        jobs[case] = (args, root / case / "pulse.duckdb")
+    for case, (command, cli_vars) in FAILING_RUNS.items():
+        (root / case).mkdir()
+        args = _isolated([*command, "--vars", cli_vars], root / case)
         jobs[case] = (args, root / case / "pulse.duckdb")
     try:
         built_db = request.getfixturevalue("built_db")
@@ -104,6 +117,30 @@ def test_as_of_date_text_fails(runs):
         runs["as_of_date_text"],
         "Customer Pulse: var as_of_date must be a date YYYY-MM-DD like 2026-03-31 (or null), "
         "got 'not-a-date'.",
+    )
+
+
+def test_unknown_source_system_fails(runs):
+    _failed_with(
+        runs["source_system_unknown"],
+        "Customer Pulse: var source_system is 'hubspot'; it must be one of native, segment, pendo",
+    )
+
+
+def test_source_schema_needs_a_source_system(runs):
+    _failed_with(
+        runs["source_schema_with_native"],
+        "Customer Pulse: var source_schema is 'pendo', but source_system is native; "
+        "source_schema names the schema of Pendo's or Segment's own tables",
+    )
+
+
+def test_source_schema_without_the_tables_fails_naming_the_table(runs):
+    _failed_with(
+        runs["source_schema_missing"],
+        "Customer Pulse: table nowhere.account_history not found: var source_system is pendo "
+        "and var source_schema is 'nowhere', which must hold the tables its loader writes "
+        '(README "Bring your Pendo or Segment data")',
     )
 
 
