@@ -9,7 +9,8 @@ var source_schema.
 Types: the raw contract's data_type (timestamp -> timestamp with time zone, integer ->
 bigint, text -> text); a column outside the contract (Pendo's agent_* fields) gets the
 first of bigint, double, date (plain YYYY-MM-DD only), timestamp with time zone that every
-value casts to, else text. A table with no file in RAW_DIR is not created (an optional
+value casts to, else text. A Segment table gets Segment's load time `uuid_ts` (its
+received_at, never empty). A table with no file in RAW_DIR is not created (an optional
 table the loader never wrote). PostgreSQL is reached through the libpq PG* variables.
 """
 
@@ -71,6 +72,12 @@ def _typed_select(con, table: contract.Table, files: list[str]) -> tuple[str, di
         f"{_q(n)}" if k == "VARCHAR" else f"try_cast(nullif(trim({_q(n)}), '') as {k}) as {_q(n)}"
         for n, k in types.items()
     )
+    if "received_at" in types and "_fivetran_synced" not in types and "uuid_ts" not in types:
+        # Segment's load time, never empty: the generator writes none, so rows load as they
+        # are received (a row without a valid received_at with the latest)
+        received = "try_cast(nullif(trim(received_at), '') as TIMESTAMPTZ)"
+        select += f", coalesce({received}, max({received}) over ()) as uuid_ts"
+        types["uuid_ts"] = "TIMESTAMPTZ"
     return f"select {select} from landed", types
 
 

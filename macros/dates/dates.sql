@@ -201,22 +201,24 @@
     fact stores the highest it has seen as _pulse_load_id), plus the days a re-delivery moved
     an event away from, also when that re-delivery was then quarantined by the checks across
     tables (int_events_checked: the model using this names it in a depends_on comment). Late
-    events of any age are found: no look-back window. Renders nothing on a full build. -#}
+    events of any age are found: no look-back window (with the source's tables read in place,
+    the loads of var source_load_lookback_seconds are taken again: pulse_loads_after).
+    Renders nothing on a full build. -#}
 {% macro pulse_touched_days_filter(events) -%}
     {%- if is_incremental() -%}
         where activity_date in (
             select activity_date
             from {{ events }}
-            where _load_id > (select coalesce(max(_pulse_load_id), 0) from {{ this }})
+            where {{ pulse_loads_after('select coalesce(max(_pulse_load_id), 0) from ' ~ this) }}
             union
             select _replaced_activity_date
             from {{ events }}
-            where _load_id > (select coalesce(max(_pulse_load_id), 0) from {{ this }})
+            where {{ pulse_loads_after('select coalesce(max(_pulse_load_id), 0) from ' ~ this) }}
                 and _replaced_activity_date is not null
             union
             select cast({{ pulse_local_timestamp('_replaced_occurred_at') }} as date)
             from {{ ref('int_events_checked') }}
-            where _load_id > (select coalesce(max(_pulse_load_id), 0) from {{ this }})
+            where {{ pulse_loads_after('select coalesce(max(_pulse_load_id), 0) from ' ~ this) }}
                 and _replaced_occurred_at is not null
                 and rejection_reason is not null
         )

@@ -57,6 +57,25 @@
     {{ return(pulse_source_system() == 'pendo') }}
 {% endmacro %}
 
+{#- The rows of a base_ model that stand for their raw row now. Under pendo an activity row
+    is emitted again, with a later _load_id, when tagged rows of its hour land after it
+    (raw_pendo__events); the appended base model then holds both emissions of one
+    (_source_file, _source_row), and only the latest stands for the row: the earlier is
+    neither a duplicate nor a rejection. Every other raw row is emitted once. -#}
+{% macro pulse_current_emissions(relation) -%}
+    {%- if pulse_keeps_latest_delivery() -%}
+        (select * from (
+            select
+                *,
+                row_number() over (partition by _source_file, _source_row order by _load_id desc)
+                    as _pulse_emission_rank
+            from {{ relation }}
+        ) as emissions where _pulse_emission_rank = 1) as current_emissions
+    {%- else -%}
+        {{ relation }}
+    {%- endif -%}
+{%- endmacro %}
+
 {#- The native tables the current source system builds from its own tables. -#}
 {% macro pulse_provided_tables() %}
     {{ return(pulse_source_systems()[pulse_source_system()]) }}
@@ -111,49 +130,59 @@
     raw_<system>__ models read them: every raw contract column as text, with _source_file,
     _source_row and _load_id.
     - var source_schema empty: the table landed from the files of PULSE_RAW_PATH (DuckDB) or
-      loaded by `pulse load` (PostgreSQL), which already has that shape.
+      loaded by `pulse load` (PostgreSQL), which already has that shape. So do the fixtures
+      of the unit tests.
     - var source_schema set: the table as the source's own loader writes it into that schema
       (Fivetran's Pendo connector, Segment's warehouse sync): typed columns, no bookkeeping.
-      Each contract column is cast to text (a column the table lacks, such as an unused
-      agent_* field, reads as null); _source_file is '<schema>.<table>'; _source_row a stable
-      number hashed from the row's contract columns (its key may be empty, as Pendo's
-      event_id); _load_id the sync time in epoch seconds
-      (Fivetran's _fivetran_synced, else Segment's uuid_ts, else received_at; else 0), so a re-synced row is the latest
-      delivery and the incremental models take rows synced after the last run. An optional
-      table the schema lacks is empty; a required one stops the run with one line. -#}
+      Each contract column is cast to text (numbers with at most 6 decimals, as the parsers
+      read them; a column the table lacks, such as an unused agent_* field, reads as null).
+      _source_file is '<schema>.<table>'. _source_row is a stable number for the row's
+      identity (`_fivetran_id`, else the contract key; a row whose identity is empty, as
+      Pendo's guide events without event_id, by all its columns; equal identities numbered
+      in load order), so a row the loader rewrites in place keeps its number and is a later
+      emission of the same row. _load_id is the load time in epoch seconds: Fivetran's
+      _fivetran_synced, Segment's uuid_ts (BigQuery: loaded_at); a table with none of them
+      stops the run with one line. Incremental runs re-read var source_load_lookback_seconds
+      before the latest load they took (pulse_loads_after). An optional table the schema
+      lacks is empty; a required one stops the run with one line. -#}
 {% macro pulse_source_rows(source_name, table_name) %}
     {%- set relation = source(source_name, table_name) -%}
-    {%- if not var('source_schema', '') or not execute -%}
+    {%- if not var('source_schema', '') or not execute or model.resource_type == 'unit_test' -%}
         {{ return(relation) }}
     {%- endif -%}
     {%- set spec = pulse_raw_contract()[table_name] -%}
+    {%- set where = relation.schema ~ '.' ~ table_name -%}
     {%- set found = adapter.get_relation(database=relation.database, schema=relation.schema, identifier=relation.identifier) -%}
     {%- set have = {} -%}
     {%- if found is not none -%}
         {%- for column in adapter.get_columns_in_relation(found) -%}
-            {%- do have.update({column.name | lower: column.name}) -%}
+            {%- do have.update({column.name | lower: column}) -%}
         {%- endfor -%}
     {%- elif not spec['contract'].get('optional') -%}
-        {{ pulse_fail("table " ~ relation.schema ~ "." ~ table_name ~ " not found: var source_system is "
+        {{ pulse_fail("table " ~ where ~ " not found: var source_system is "
             ~ source_name ~ " and var source_schema is '" ~ relation.schema ~ "', which must hold the tables "
             ~ "its loader writes (README \"Bring your Pendo or Segment data\")") }}
     {%- endif -%}
-    {%- set synced = (['_fivetran_synced', 'uuid_ts', 'received_at'] | select('in', have) | list + [none])[0] -%}
+    {%- set synced = (['_fivetran_synced', 'uuid_ts', 'loaded_at'] | select('in', have) | list + [none])[0] -%}
+    {%- if found is not none and synced is none -%}
+        {{ pulse_fail("table " ~ where ~ " has no load-time column (_fivetran_synced, uuid_ts or loaded_at), "
+            ~ "which tells an incremental run what is new") }}
+    {%- endif -%}
+    {%- set identity = ['_fivetran_id'] if ('_fivetran_id' in have and '_fivetran_id' in spec['columns']) else spec['contract']['key'] -%}
     {%- set typed -%}
         select
             {%- for column in spec['columns'] %}
             {% if column in have -%}
-                cast({{ adapter.quote(have[column]) }} as {{ pulse_type('varchar') }})
+                {{ pulse_typed_as_text(adapter.quote(have[column].name), have[column].dtype) }}
             {%- else -%}
                 cast(null as {{ pulse_type('varchar') }})
             {%- endif %} as {{ adapter.quote(column) }},
             {%- endfor %}
             {% if synced -%}
-                cast(coalesce({{ dbt.datediff("cast('1970-01-01' as timestamp)",
-                    pulse_parse_timestamp('cast(' ~ adapter.quote(have[synced]) ~ ' as ' ~ pulse_type('varchar') ~ ')'),
-                    'second') }}, 0) as {{ pulse_type('bigint') }})
+                {#- loaders always write it; a row without one is taken by a full refresh -#}
+                coalesce({{ pulse_epoch_seconds(adapter.quote(have[synced].name)) }}, 0)
             {%- else -%}
-                cast(0 as {{ pulse_type('bigint') }})
+                cast(null as {{ pulse_type('bigint') }})
             {%- endif %} as _load_id
         {% if found is not none -%}
         from {{ found }}
@@ -163,13 +192,65 @@
     {%- endset -%}
     {%- set rows -%}
         (select
-            typed.*,
-            {{ pulse_quote(relation.schema ~ '.' ~ table_name) }} as _source_file,
-            {{ pulse_hash_bigint(pulse_row_key([table_name] + spec['columns'], 'typed')) }} as _source_row
-        from ({{ typed }}) as typed) as {{ source_name }}_{{ table_name }}
+            identified.*,
+            {{ pulse_quote(where) }} as _source_file,
+            {{ pulse_hash_bigint('md5(concat_ws(' ~ pulse_quote('|') ~ ', _pulse_identity, cast(row_number() over ('
+                ~ 'partition by _pulse_identity order by _load_id, _pulse_content) as ' ~ pulse_type('varchar') ~ ')))') }}
+                as _source_row
+        from (
+            select
+                typed.*,
+                case
+                    when {% for column in identity %}{{ pulse_clean_text('typed.' ~ adapter.quote(column)) }} is null{{ ' and ' if not loop.last }}{% endfor %}
+                        then {{ pulse_row_key([table_name] + spec['columns'], 'typed') }}
+                    else {{ pulse_row_key([table_name] + identity, 'typed') }}
+                end as _pulse_identity,
+                {{ pulse_row_key([table_name] + spec['columns'], 'typed') }} as _pulse_content
+            from ({{ typed }}) as typed
+        ) as identified) as {{ source_name }}_{{ table_name }}
     {%- endset -%}
     {{ return(rows) }}
 {% endmacro %}
+
+{#- A typed column as the text the parsers read: numbers with at most 6 decimals (a double's
+    noise or a numeric's scale would not parse), everything else as the warehouse prints it. -#}
+{% macro pulse_typed_as_text(column, dtype) -%}
+    {%- set kind = dtype | lower -%}
+    {%- if kind.startswith('decimal') or kind.startswith('numeric') or kind in ('double', 'double precision', 'float', 'float4', 'float8', 'real') -%}
+        cast(cast({{ column }} as decimal(21, 6)) as {{ pulse_type('varchar') }})
+    {%- else -%}
+        cast({{ column }} as {{ pulse_type('varchar') }})
+    {%- endif -%}
+{%- endmacro %}
+
+{#- A timestamp's whole seconds since 1970-01-01 00:00 UTC. -#}
+{% macro pulse_epoch_seconds(expr) -%}
+    {{ return(adapter.dispatch('pulse_epoch_seconds', 'customer_pulse')(expr)) }}
+{%- endmacro %}
+
+{% macro default__pulse_epoch_seconds(expr) -%}
+    cast(floor(epoch({{ expr }})) as bigint)
+{%- endmacro %}
+
+{% macro postgres__pulse_epoch_seconds(expr) -%}
+    cast(floor(extract(epoch from {{ expr }})) as bigint)
+{%- endmacro %}
+
+{% macro spark__pulse_epoch_seconds(expr) -%}
+    cast(unix_timestamp({{ expr }}) as bigint)
+{%- endmacro %}
+
+{#- The incremental filter of the models that take new loads: rows loaded after the latest
+    load taken (max_load_id, a scalar subquery), less var source_load_lookback_seconds when
+    the source's tables are read in place (a loader's rows can commit after a later load
+    time was seen); with files the landing numbers loads exactly and nothing is re-read. -#}
+{% macro pulse_loads_after(max_load_id) -%}
+    {%- if var('source_schema', '') -%}
+        _load_id > ({{ max_load_id }}) - {{ var('source_load_lookback_seconds') | int }}
+    {%- else -%}
+        _load_id > ({{ max_load_id }})
+    {%- endif -%}
+{%- endmacro %}
 
 {#- A bigint from the first 60 bits of an md5 hex digest (non-negative). -#}
 {% macro pulse_hash_bigint(md5_expr) -%}

@@ -206,9 +206,19 @@ with
 
 source as (
 
-    select * from {{ relation }}
+    select * from {{ relation }} as source_rows
     {%- if table.get('incremental') and is_incremental() %}
-    where _load_id > (select coalesce(max(_load_id), 0) from {{ this }})
+    where {{ pulse_loads_after('select coalesce(max(_load_id), 0) from ' ~ this) }}
+        {% if var('source_schema', '') -%}
+        {#- a load re-read within the lookback is not appended twice -#}
+        and not exists (
+            select 1 from {{ this }} as taken
+            where
+                taken._source_file = source_rows._source_file
+                and taken._source_row = source_rows._source_row
+                and taken._load_id = source_rows._load_id
+        )
+        {%- endif %}
     {%- endif %}
 
 ),
@@ -404,7 +414,7 @@ staged as (
 
     select * from {{ staged_relation }}
     {%- if table.get('incremental') and is_incremental() %}
-    where _load_id > (select coalesce(max(_load_id), 0) from {{ this }})
+    where {{ pulse_loads_after('select coalesce(max(_load_id), 0) from ' ~ this) }}
     {%- endif %}
 
 ),
@@ -542,7 +552,7 @@ with
 
 base as (
 
-    select * from {{ base_relation }}
+    select * from {{ pulse_current_emissions(base_relation) }}
 
 ),
 

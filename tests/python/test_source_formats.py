@@ -9,15 +9,18 @@ source_system):
 Each source is also read in place (var source_schema) from the same tables written into a
 schema as its own loader writes them, typed: the marts equal those of the files.
 
-Then the Segment build takes a second delivery of tracks with bad rows, which the native
-checks quarantine with their reasons and the file that holds them.
+A later Pendo sync re-writes rows with more events: the incremental build takes the latest
+counts and equals a full refresh. The Segment build takes a second delivery of tracks with
+bad rows, which the native checks quarantine with their reasons and the file that holds them.
 """
 
 from __future__ import annotations
 
 import csv
+import shutil
 import subprocess
 import sys
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import duckdb
@@ -93,9 +96,10 @@ def builds(tmp_path_factory: pytest.TempPathFactory, dbt: DbtRunner) -> dict[str
     generate(native_raw, bad_row_rate=0.0, progress=False, **ARGS)
     generate(segment_raw, fmt="segment", progress=False, **ARGS)
     generate(pendo_raw, fmt="pendo", progress=False, **ARGS)
-    # tracks as a folder of deliveries, so a later test can add one
-    (segment_raw / "tracks").mkdir()
-    (segment_raw / "tracks.csv").rename(segment_raw / "tracks" / "part-1.csv")
+    # tracks, Pendo's event and feature_event as folders of deliveries: later tests add one
+    for raw, table in ((segment_raw, "tracks"), (pendo_raw, "event"), (pendo_raw, "feature_event")):
+        (raw / table).mkdir()
+        (raw / f"{table}.csv").rename(raw / table / "part-1.csv")
     _check(dbt([*BUILD, "--full-refresh"], base / "native.duckdb", native_raw), "native build")
     segment_build = [*BUILD, "--full-refresh", "--vars", SEGMENT_VARS]
     _check(dbt(segment_build, base / "segment.duckdb", segment_raw), "Segment build")
@@ -103,11 +107,23 @@ def builds(tmp_path_factory: pytest.TempPathFactory, dbt: DbtRunner) -> dict[str
     _check(dbt(pendo_build, base / "pendo.duckdb", pendo_raw), "Pendo build")
     return {
         "native": base / "native.duckdb",
+        "native_raw": native_raw,
         "segment": base / "segment.duckdb",
         "segment_raw": segment_raw,
         "pendo": base / "pendo.duckdb",
         "pendo_raw": pendo_raw,
     }
+
+
+def _clicks(database: Path) -> int:
+    """Feature clicks in int_events (the sum of Pendo's num_events)."""
+    con = duckdb.connect(str(database), read_only=True)
+    try:
+        return con.execute(
+            "select sum(num_events) from intermediate.int_events where event_type = 'feature_click'"
+        ).fetchone()[0]
+    finally:
+        con.close()
 
 
 def _mart_differences(
@@ -245,6 +261,39 @@ def test_source_schema_read_in_place_equals_the_files(
     assert landed == 0, "the source's own tables are read in place, never landed"
     assert files[0] > 1 and files[1].startswith(f"{system}_tables."), files
     assert _mart_differences(builds[system], database) == {}
+    if system != "pendo":
+        return
+    # Fivetran rewrites rows in place: the last 40 feature_event rows and the event rows of
+    # every other one of their hours get 2 more events and a sync a day later. The
+    # incremental build takes them as later emissions of the same rows (no duplicates, the
+    # reconciliation holds) and equals a full refresh.
+    before = _clicks(database)
+    con = duckdb.connect(str(database))
+    try:
+        later = "num_events = num_events + 2, _fivetran_synced = _fivetran_synced + interval 1 day"
+        features = con.execute(
+            "select rowid, visitor_id, account_id, timestamp from pendo_tables.feature_event "
+            "order by timestamp desc, rowid limit 40"
+        ).fetchall()
+        hours = [row[1:] for row in features[::2]]
+        con.execute(
+            f"update pendo_tables.feature_event set {later} where rowid in "
+            f"({', '.join(str(row[0]) for row in features)})"
+        )
+        con.executemany(
+            f"update pendo_tables.event set {later} "
+            "where visitor_id = ? and account_id = ? and timestamp = ?",
+            hours,
+        )
+    finally:
+        con.close()
+    assert len(features) == 40
+    _check(dbt([*BUILD, "--vars", in_place], database, raw), "the incremental build in place")
+    full = tmp_path / "full.duckdb"
+    shutil.copy(database, full)
+    _check(dbt([*BUILD, "--full-refresh", "--vars", in_place], full, raw), "the full refresh")
+    assert _clicks(database) == before + 2 * 40
+    assert _mart_differences(full, database) == {}
 
 
 @pytest.mark.parametrize(
@@ -306,3 +355,99 @@ def test_segment_bad_rows_are_quarantined(builds: dict[str, Path], dbt: DbtRunne
     assert rejected == {"seg_bad_time": "invalid_timestamp", "seg_stranger": "unknown_visitor"}
     assert duplicates == 1
     assert good == [(known["user_id"],)]
+
+
+def test_half_hour_time_zone_moves_pendo_hours_between_days_not_totals(
+    builds: dict[str, Path], dbt: DbtRunner, tmp_path: Path
+) -> None:
+    """README "What Pendo cannot give": with a 30- or 45-minute offset a UTC hour spans two
+    local half-hours, and a Pendo hour counts whole on the local day of its start. Built with
+    timezone Asia/Kolkata (UTC+05:30), fct_visitor_days of Pendo and of native then differ
+    per day (the shift occurs: days only one side has, matched days with other minutes), but
+    per visitor the active minutes, feature clicks and activity events are the same, and each
+    Pendo day holds exactly the hours that start on it in Kolkata."""
+    kolkata = "timezone: Asia/Kolkata"
+    native, pendo = tmp_path / "native.duckdb", tmp_path / "pendo.duckdb"
+    native_vars = "{" + kolkata + "}"
+    _check(dbt([*BUILD, "--vars", native_vars], native, builds["native_raw"]), "native, Kolkata")
+    pendo_vars = PENDO_VARS[:-1] + ", " + kolkata + "}"
+    _check(dbt([*BUILD, "--vars", pendo_vars], pendo, builds["pendo_raw"]), "Pendo, Kolkata")
+    con = duckdb.connect()
+    try:
+        con.execute("set timezone = 'UTC'")
+        con.execute(f"attach '{native}' as n (read_only)")
+        con.execute(f"attach '{pendo}' as p (read_only)")
+        totals = (
+            "select visitor_id, sum(active_minutes) as minutes, sum(count_feature_clicks) as "
+            "clicks, sum(count_activity_events) as activity from {}.marts.fct_visitor_days "
+            "group by visitor_id"
+        )
+        visitors, unequal = con.execute(
+            f"select count(*), count(*) filter (where n.minutes is distinct from p.minutes "
+            "or n.clicks is distinct from p.clicks or n.activity is distinct from p.activity) "
+            f"from ({totals.format('n')}) as n full join ({totals.format('p')}) as p "
+            "using (visitor_id)"
+        ).fetchone()
+        one_side_only, other_minutes = con.execute(
+            "select count(*) filter (where n.visitor_id is null or p.visitor_id is null), "
+            "count(*) filter (where n.active_minutes <> p.active_minutes) "
+            "from n.marts.fct_visitor_days as n full join p.marts.fct_visitor_days as p "
+            "using (visitor_id, activity_date)"
+        ).fetchone()
+        off_day = con.execute(
+            "select count(*) from p.marts.fct_visitor_days where cast(timezone('Asia/Kolkata', "
+            "cast(first_event_at as timestamptz)) as date) <> activity_date "
+            "or cast(timezone('Asia/Kolkata', cast(last_event_at as timestamptz)) as date) "
+            "<> activity_date"
+        ).fetchone()[0]
+    finally:
+        con.close()
+    assert visitors > 20 and unequal == 0
+    assert one_side_only > 0 and other_minutes > 0, "the half-hour shift no longer occurs"
+    assert off_day == 0
+
+
+def _resynced(path: Path, rows: list[dict[str, str]], extra_events: int) -> None:
+    """Write rows again as a later Fivetran sync would: more events, synced a day later."""
+    later = [
+        {
+            **row,
+            "num_events": str(int(row["num_events"]) + extra_events),
+            "_fivetran_synced": (
+                datetime.fromisoformat(row["_fivetran_synced"]) + timedelta(days=1)
+            ).isoformat(sep=" ", timespec="milliseconds"),
+        }
+        for row in rows
+    ]
+    with path.open("w", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(later)
+
+
+def test_pendo_resync_incremental_equals_full_refresh(
+    builds: dict[str, Path], dbt: DbtRunner, tmp_path: Path
+) -> None:
+    """A later sync re-writes the last 40 feature_event rows with 2 more events each, and the
+    event rows of half of their hours (the others' totals arrive later: the activity
+    remainder must still come out right). The incremental build counts each hour once, at its
+    latest counts, and equals a full refresh of the same files."""
+    raw = builds["pendo_raw"]
+
+    def read(table: str) -> list[dict[str, str]]:
+        with (raw / table / "part-1.csv").open(newline="") as handle:
+            return list(csv.DictReader(handle))
+
+    features = sorted(read("feature_event"), key=lambda row: row["timestamp"])[-40:]
+    client = ("visitor_id", "account_id", "timestamp", "app_id", "server_name", "remote_ip")
+    hours = {tuple(row[c] for c in client) for row in features[::2]}
+    totals = [row for row in read("event") if tuple(row[c] for c in client) in hours]
+    assert len(features) == 40 and totals
+    before = _clicks(builds["pendo"])
+    _resynced(raw / "feature_event" / "part-2.csv", features, 2)
+    _resynced(raw / "event" / "part-2.csv", totals, 2)
+    _check(dbt([*BUILD, "--vars", PENDO_VARS], builds["pendo"], raw), "the incremental build")
+    full = tmp_path / "full.duckdb"
+    _check(dbt([*BUILD, "--full-refresh", "--vars", PENDO_VARS], full, raw), "the full refresh")
+    assert _clicks(builds["pendo"]) == before + 2 * 40
+    assert _mart_differences(full, builds["pendo"]) == {}

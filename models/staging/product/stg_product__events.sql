@@ -41,7 +41,7 @@ new_deliveries as (
 
     select * from {{ ref('base_product__events') }}
     where rejection_reason is null
-        and _load_id > (select coalesce(max(_load_id), 0) from {{ this }})
+        and {{ pulse_loads_after('select coalesce(max(_load_id), 0) from ' ~ this) }}
 
 ),
 

@@ -19,7 +19,7 @@ changed_events as (
         from {{ ref('base_product__events') }}
         where
             rejection_reason is null
-            and _load_id > (select coalesce(max(_pulse_load_id), 0) from {{ this }})
+            and {{ pulse_loads_after('select coalesce(max(_pulse_load_id), 0) from ' ~ this) }}
     {%- else %}
         select event_id
         from {{ ref('base_product__events') }}
@@ -32,7 +32,7 @@ changed_events as (
 
 deliveries as (
 
-    select * from {{ ref('base_product__events') }}
+    select * from {{ pulse_current_emissions(ref('base_product__events')) }}
     where
         rejection_reason is null
         and event_id in (select changed_events.event_id from changed_events)
