@@ -350,8 +350,10 @@ def _meta(node: dict[str, Any]) -> dict[str, Any]:
 
 def _may_be_empty_without(manifest: dict[str, Any]) -> Callable[[str], tuple[Relation, ...]]:
     """unique_id -> the optional raw tables (raw contract `optional`) the mart declares it is
-    empty without (model meta `may_be_empty_without`), as source relations. A name that is not
-    an optional raw table is a one-line error."""
+    empty without (model meta `may_be_empty_without`), as source relations, or as the model
+    raw_<system>__<table> where the build's source system provides that table (the manifest
+    holds the models its var source_system enabled; the dbt macro pulse_raw_relation). A name
+    that is not an optional raw table is a one-line error."""
     optional = {
         node["name"]: Relation(
             name=node["name"], schema=node["schema"], table=node.get("identifier") or node["name"]
@@ -359,6 +361,10 @@ def _may_be_empty_without(manifest: dict[str, Any]) -> Callable[[str], tuple[Rel
         for node in manifest.get("sources", {}).values()
         if (_meta(node).get("raw_contract") or {}).get("optional")
     }
+    for node in manifest.get("nodes", {}).values():
+        system_table = re.fullmatch(r"raw_[a-z]+__(\w+)", node["name"])
+        if node["resource_type"] == "model" and system_table and system_table[1] in optional:
+            optional[system_table[1]] = _relation(node)
 
     def declared(unique_id: str) -> tuple[Relation, ...]:
         node = manifest["nodes"][unique_id]

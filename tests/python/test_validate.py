@@ -87,6 +87,26 @@ def test_may_be_empty_without_must_name_an_optional_table(manifest, run_vars):
         validate.build_plan(broken, run_vars)
 
 
+def test_may_be_empty_without_reads_what_the_source_system_provides(manifest, run_vars):
+    """With source_system pendo the build has no raw nps_responses table: the model
+    raw_pendo__nps_responses (enabled, so in the manifest's nodes) stands for it."""
+    pendo = json.loads(json.dumps(manifest))
+    pendo["nodes"]["model.customer_pulse.raw_pendo__nps_responses"] = {
+        "name": "raw_pendo__nps_responses",
+        "resource_type": "model",
+        "schema": "staging",
+        "alias": "raw_pendo__nps_responses",
+    }
+    (nps_rows,) = [
+        c
+        for c in validate.build_plan(pendo, run_vars).checks["fct_nps_responses"]
+        if not c.dbt_test
+    ]
+    assert [(r.schema, r.table) for r in nps_rows.unless_empty] == [
+        ("staging", "raw_pendo__nps_responses")
+    ]
+
+
 def test_var_arguments_take_the_values_of_the_run(manifest, plan, run_vars):
     period = _check(plan, "fct_retention_cohorts", "value_between", "period_number")
     assert period.kwargs["max_value"] == run_vars["retention_periods"]
