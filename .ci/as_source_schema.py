@@ -9,7 +9,9 @@ var source_schema.
 Types: the raw contract's data_type (timestamp -> timestamp with time zone, integer ->
 bigint, text -> text); a column outside the contract (Pendo's agent_* fields) gets the
 first of bigint, double, date (plain YYYY-MM-DD only), timestamp with time zone that every
-value casts to, else text. A Segment table gets Segment's load time `uuid_ts` (its
+value casts to, else text; under pendo a date field is written as a timestamp with time zone
+(midnight UTC), as Fivetran types Pendo's date fields, so the in-place read of a date typed as
+a timestamp is tested (Segment keeps date). A Segment table gets Segment's load time `uuid_ts` (its
 received_at, never empty). A table with no file in RAW_DIR is not created (an optional
 table the loader never wrote). PostgreSQL is reached through the libpq PG* variables.
 """
@@ -42,7 +44,9 @@ def _q(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
-def _typed_select(con, table: contract.Table, files: list[str]) -> tuple[str, dict[str, str]]:
+def _typed_select(
+    con, table: contract.Table, files: list[str], system: str
+) -> tuple[str, dict[str, str]]:
     """The select of the typed table over its files, and its column types."""
     listing = "[" + ", ".join("'" + f.replace("'", "''") + "'" for f in files) + "]"
     con.execute(
@@ -68,10 +72,14 @@ def _typed_select(con, table: contract.Table, files: list[str]) -> tuple[str, di
                     kind = candidate
                     break
         types[name] = kind
-    select = ", ".join(
-        f"{_q(n)}" if k == "VARCHAR" else f"try_cast(nullif(trim({_q(n)}), '') as {k}) as {_q(n)}"
-        for n, k in types.items()
-    )
+    columns = []
+    for n, k in types.items():
+        value = f"try_cast(nullif(trim({_q(n)}), '') as {k})"
+        if k == "DATE" and system == "pendo":
+            value = f"timezone('UTC', cast({value} as TIMESTAMP))"
+            types[n] = "TIMESTAMPTZ"
+        columns.append(_q(n) if k == "VARCHAR" else f"{value} as {_q(n)}")
+    select = ", ".join(columns)
     if "received_at" in types and "_fivetran_synced" not in types and "uuid_ts" not in types:
         # Segment's load time, never empty: the generator writes none, so rows load as they
         # are received (a row without a valid received_at with the latest)
@@ -101,7 +109,7 @@ def write(raw_dir: Path, system: str, schema: str, duckdb_file: Path | None) -> 
                 files = [f["path"] for f in rawfiles.table_files(raw_dir, name)]
             except rawfiles.RawTableMissing:
                 continue
-            select, types = _typed_select(con, table, files)
+            select, types = _typed_select(con, table, files, system)
             if pg is None:
                 con.execute(f"create or replace table target.{_q(schema)}.{_q(name)} as {select}")
             else:

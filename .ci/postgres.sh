@@ -86,8 +86,11 @@ for system in pendo segment; do
     "$BIN/python" "$ROOT/.ci/as_source_schema.py" "$SOURCE_RAW" --system "$system" --schema "$system" --postgres
     "$BIN/pulse" load --target postgres --raw-path "$SOURCE_RAW" --vars "$SOURCE_VARS" \
         --landing-db "$WORK/landing-$system.duckdb"
-    "$BIN/dbt" build --target postgres --vars "$SOURCE_VARS" --exclude-resource-type unit_test
-    "$BIN/dbt" build --target postgres --vars "$SOURCE_VARS" --select "config.materialized:incremental+" \
-        --exclude-resource-type unit_test
+    # a session that prints timestamps and dates its own way (a server's settings are not ours):
+    # the marts must not change
+    SESSION="-c DateStyle=SQL,DMY -c TimeZone=America/Los_Angeles"
+    PGOPTIONS="$SESSION" "$BIN/dbt" build --target postgres --vars "$SOURCE_VARS" --exclude-resource-type unit_test
+    PGOPTIONS="$SESSION" "$BIN/dbt" build --target postgres --vars "$SOURCE_VARS" \
+        --select "config.materialized:incremental+" --exclude-resource-type unit_test
     "$BIN/python" -m pulse.compare --duckdb "$REFERENCE_DB" --postgres
 done

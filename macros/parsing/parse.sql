@@ -63,6 +63,61 @@
 {%- endmacro %}
 
 
+{#- The reverse, for a value that goes back to the parsers: a UTC timestamp (no time zone)
+    as ISO-8601 text, YYYY-MM-DDTHH:MM:SS.ffffff, whatever the session prints timestamps as
+    (PostgreSQL's DateStyle, DuckDB's and Spark's defaults all differ). -#}
+{% macro pulse_timestamp_text(expr) -%}
+    {{ return(adapter.dispatch('pulse_timestamp_text', 'customer_pulse')(expr)) }}
+{%- endmacro %}
+
+{% macro duckdb__pulse_timestamp_text(expr) -%}
+    strftime({{ expr }}, '%Y-%m-%dT%H:%M:%S.%f')
+{%- endmacro %}
+
+{% macro postgres__pulse_timestamp_text(expr) -%}
+    to_char({{ expr }}, 'YYYY-MM-DD"T"HH24:MI:SS.US')
+{%- endmacro %}
+
+{% macro spark__pulse_timestamp_text(expr) -%}
+    date_format({{ expr }}, "yyyy-MM-dd'T'HH:mm:ss.SSSSSS")
+{%- endmacro %}
+
+{#- A date as YYYY-MM-DD text, whatever the session's date style. -#}
+{% macro pulse_date_text(expr) -%}
+    {{ return(adapter.dispatch('pulse_date_text', 'customer_pulse')(expr)) }}
+{%- endmacro %}
+
+{% macro duckdb__pulse_date_text(expr) -%}
+    strftime({{ expr }}, '%Y-%m-%d')
+{%- endmacro %}
+
+{% macro postgres__pulse_date_text(expr) -%}
+    to_char({{ expr }}, 'YYYY-MM-DD')
+{%- endmacro %}
+
+{% macro spark__pulse_date_text(expr) -%}
+    date_format({{ expr }}, 'yyyy-MM-dd')
+{%- endmacro %}
+
+{#- A timestamp with time zone as the UTC timestamp (no time zone) the parsers return.
+    Spark's timestamp is already an instant, printed in the session time zone (UTC). -#}
+{% macro pulse_utc_instant(expr) -%}
+    {{ return(adapter.dispatch('pulse_utc_instant', 'customer_pulse')(expr)) }}
+{%- endmacro %}
+
+{% macro duckdb__pulse_utc_instant(expr) -%}
+    timezone('UTC', {{ expr }})
+{%- endmacro %}
+
+{% macro postgres__pulse_utc_instant(expr) -%}
+    ({{ expr }} at time zone 'UTC')
+{%- endmacro %}
+
+{% macro spark__pulse_utc_instant(expr) -%}
+    {{ expr }}
+{%- endmacro %}
+
+
 {#- Text -> date (YYYY-MM-DD). -#}
 {% macro pulse_parse_date(expr) -%}
     {{ return(adapter.dispatch('pulse_parse_date', 'customer_pulse')(expr)) }}

@@ -213,14 +213,32 @@
 {% endmacro %}
 
 {#- A typed column as the text the parsers read: numbers with at most 6 decimals (a double's
-    noise or a numeric's scale would not parse), everything else as the warehouse prints it. -#}
+    noise or a numeric's scale would not parse), dates as YYYY-MM-DD, timestamps as ISO-8601
+    UTC text (not as the session prints them: PostgreSQL's DateStyle could make them
+    unparseable), everything else as the warehouse prints it. -#}
 {% macro pulse_typed_as_text(column, dtype) -%}
     {%- set kind = dtype | lower -%}
     {%- if kind.startswith('decimal') or kind.startswith('numeric') or kind in ('double', 'double precision', 'float', 'float4', 'float8', 'real') -%}
         cast(cast({{ column }} as decimal(21, 6)) as {{ pulse_type('varchar') }})
+    {%- elif kind == 'date' -%}
+        {{ pulse_date_text(column) }}
+    {%- elif kind.startswith('timestamp') and ('with time zone' in kind or kind == 'timestamptz') -%}
+        {{ pulse_timestamp_text(pulse_utc_instant(column)) }}
+    {%- elif kind.startswith('timestamp') -%}
+        {{ pulse_timestamp_text(column) }}
     {%- else -%}
         cast({{ column }} as {{ pulse_type('varchar') }})
     {%- endif -%}
+{%- endmacro %}
+
+{#- A source's text for a native date column (renewal_date): a date as it is; a timestamp (a
+    loader may type a Pendo date field or a Segment trait as one) as its UTC calendar date;
+    anything else as it is, for the base model to quarantine as invalid. -#}
+{% macro pulse_source_date_text(expr) -%}
+    case
+        when {{ pulse_regex_full_match(expr, '[0-9]{4}-[0-9]{2}-[0-9]{2}') }} then {{ expr }}
+        else coalesce({{ pulse_date_text('cast(' ~ pulse_parse_timestamp(expr) ~ ' as date)') }}, {{ expr }})
+    end
 {%- endmacro %}
 
 {#- A timestamp's whole seconds since 1970-01-01 00:00 UTC. -#}

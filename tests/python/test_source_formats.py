@@ -297,7 +297,7 @@ def test_source_schema_read_in_place_equals_the_files(
 
 
 @pytest.mark.parametrize(
-    ("system", "variables", "count"), [("segment", SEGMENT_VARS, 4), ("pendo", PENDO_VARS, 9)]
+    ("system", "variables", "count"), [("segment", SEGMENT_VARS, 4), ("pendo", PENDO_VARS, 10)]
 )
 def test_source_system_unit_tests(
     builds: dict[str, Path], dbt: DbtRunner, system: str, variables: str, count: int

@@ -4,9 +4,11 @@
     column as text, for base_product__accounts to parse, check and quarantine as it would a
     native file. Each account column is the account_history column var pendo_account_fields
     names (a column the table does not have reads as empty); created_at falls back to
-    first_visit. Rows without an id pass through, to be quarantined (missing_required).
+    first_visit; a date column (renewal_date) typed as a timestamp reads as its UTC date.
+    Rows without an id pass through, to be quarantined (missing_required).
 -#}
 {%- set fields = var('pendo_account_fields') %}
+{%- set native_types = pulse_raw_contract().get('accounts', {}).get('types', {}) %}
 {%- set account_columns = [
     'account_name', 'parent_account_id', 'plan_tier', 'arr_usd', 'seats_purchased', 'industry',
     'region', 'csm_owner', 'created_at', 'renewal_date', 'churned_at',
@@ -40,6 +42,8 @@ final as (
                     {{ pulse_clean_text(fields[column] | lower) if fields.get(column) else 'null' }},
                     {{ pulse_clean_text('first_visit') }}
                 ) as created_at,
+            {%- elif fields.get(column) and native_types.get(column) == 'date' %}
+                {{ pulse_source_date_text(fields[column] | lower) }} as {{ column }},
             {%- elif fields.get(column) %}
                 {{ fields[column] | lower }} as {{ column }},
             {%- else %}

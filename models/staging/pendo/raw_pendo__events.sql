@@ -162,7 +162,7 @@ rows_of_all_tables as (
         {#- a feature or page row synced later changes the rest: the activity row is then
             delivered again (that load, that sync) and replaces the one staged before -#}
         case
-            when tagged_synced_at > synced_at then cast(tagged_synced_at as {{ pulse_type('varchar') }})
+            when tagged_synced_at > synced_at then {{ pulse_timestamp_text('tagged_synced_at') }}
             else _fivetran_synced
         end as received_at,
         visitor_id,

@@ -4,10 +4,12 @@
     and quarantine as it would a native file. Each account column is the latest non-empty
     value (by timestamp, then received_at, then id) of the group trait var
     segment_group_traits maps to it: a Group call without a trait does not clear it.
-    created_at is the trait, else the group's first call. _source_file / _source_row are the
-    group's latest call.
+    created_at is the trait, else the group's first call; a date column (renewal_date) given
+    as a timestamp reads as its UTC date. _source_file / _source_row are the group's latest
+    call.
 -#}
 {%- set traits = var('segment_group_traits') %}
+{%- set native_types = pulse_raw_contract().get('accounts', {}).get('types', {}) %}
 {%- set account_columns = [
     'account_name', 'parent_account_id', 'plan_tier', 'arr_usd', 'seats_purchased', 'industry',
     'region', 'csm_owner', 'created_at', 'renewal_date', 'churned_at',
@@ -60,8 +62,10 @@ final as (
             {%- if column == 'created_at' %}
                 coalesce(
                     {{ pulse_latest_value('trait_created_at', order_by) if traits.get('created_at') else 'null' }},
-                    cast(min(called_at) as {{ pulse_type('varchar') }})
+                    {{ pulse_timestamp_text('min(called_at)') }}
                 ) as created_at,
+            {%- elif traits.get(column) and native_types.get(column) == 'date' %}
+                {{ pulse_source_date_text(pulse_latest_value('trait_' ~ column, order_by)) }} as {{ column }},
             {%- elif traits.get(column) %}
                 {{ pulse_latest_value('trait_' ~ column, order_by) }} as {{ column }},
             {%- else %}
