@@ -64,8 +64,10 @@
 
 
 {#- The reverse, for a value that goes back to the parsers: a UTC timestamp (no time zone)
-    as ISO-8601 text, YYYY-MM-DDTHH:MM:SS.ffffff, whatever the session prints timestamps as
-    (PostgreSQL's DateStyle, DuckDB's and Spark's defaults all differ). -#}
+    as ISO-8601 text, YYYY-MM-DDTHH:MM:SS.ffffff, the same on every engine (their casts to
+    text differ: a T or a space, the fraction, an offset in the session's time zone; and a
+    PostgreSQL client other than dbt's psycopg2, which sets DateStyle ISO, may print another
+    style). -#}
 {% macro pulse_timestamp_text(expr) -%}
     {{ return(adapter.dispatch('pulse_timestamp_text', 'customer_pulse')(expr)) }}
 {%- endmacro %}
@@ -74,8 +76,14 @@
     strftime({{ expr }}, '%Y-%m-%dT%H:%M:%S.%f')
 {%- endmacro %}
 
+{#- infinity and BC stay as PostgreSQL prints them, to be quarantined as invalid (to_char
+    gives null for the first and drops the era of the second) -#}
 {% macro postgres__pulse_timestamp_text(expr) -%}
-    to_char({{ expr }}, 'YYYY-MM-DD"T"HH24:MI:SS.US')
+    case
+        when isfinite({{ expr }}) and {{ expr }} >= timestamp '0001-01-01'
+            then to_char({{ expr }}, 'YYYY-MM-DD"T"HH24:MI:SS.US')
+        else cast({{ expr }} as text)
+    end
 {%- endmacro %}
 
 {% macro spark__pulse_timestamp_text(expr) -%}
@@ -92,7 +100,10 @@
 {%- endmacro %}
 
 {% macro postgres__pulse_date_text(expr) -%}
-    to_char({{ expr }}, 'YYYY-MM-DD')
+    case
+        when isfinite({{ expr }}) and {{ expr }} >= date '0001-01-01' then to_char({{ expr }}, 'YYYY-MM-DD')
+        else cast({{ expr }} as text)
+    end
 {%- endmacro %}
 
 {% macro spark__pulse_date_text(expr) -%}

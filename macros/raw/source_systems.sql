@@ -214,8 +214,8 @@
 
 {#- A typed column as the text the parsers read: numbers with at most 6 decimals (a double's
     noise or a numeric's scale would not parse), dates as YYYY-MM-DD, timestamps as ISO-8601
-    UTC text (not as the session prints them: PostgreSQL's DateStyle could make them
-    unparseable), everything else as the warehouse prints it. -#}
+    UTC text (the same on every engine, whatever the session's time zone), everything else as
+    the warehouse prints it. -#}
 {% macro pulse_typed_as_text(column, dtype) -%}
     {%- set kind = dtype | lower -%}
     {%- if kind.startswith('decimal') or kind.startswith('numeric') or kind in ('double', 'double precision', 'float', 'float4', 'float8', 'real') -%}

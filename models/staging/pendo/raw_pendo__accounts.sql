@@ -43,7 +43,7 @@ final as (
                     {{ pulse_clean_text('first_visit') }}
                 ) as created_at,
             {%- elif fields.get(column) and native_types.get(column) == 'date' %}
-                {{ pulse_source_date_text(fields[column] | lower) }} as {{ column }},
+                {{ pulse_source_date_text(pulse_clean_text(fields[column] | lower)) }} as {{ column }},
             {%- elif fields.get(column) %}
                 {{ fields[column] | lower }} as {{ column }},
             {%- else %}
